@@ -83,8 +83,7 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for corrupt zips
         raise CheckpointError(
-            f"{path}: cannot read checkpoint (truncated or corrupt file?): "
-            f"{type(err).__name__}"
+            f"{path}: cannot read checkpoint (truncated or corrupt file?): {type(err).__name__}"
         ) from None
     if not isinstance(payload, dict) or "tensors" not in payload or "meta" not in payload:
         raise CheckpointError(f"{path}: not a prunescape checkpoint (expected tensors and meta)")

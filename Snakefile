@@ -1,0 +1,19 @@
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml", set_default=True)
+
+
+include: "rules/common.smk"
+include: "rules/attention.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets(),

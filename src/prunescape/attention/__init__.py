@@ -1,0 +1,1 @@
+"""Experiment 1: optimisers on a single attention block."""

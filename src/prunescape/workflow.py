@@ -1,0 +1,32 @@
+"""Config checks the JSON schema cannot express, run before any job starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config value is invalid; the message names the key."""
+
+
+def _require(condition: bool, key: str, expected: str, value: Any) -> None:
+    if not condition:
+        raise ConfigError(f"config key {key}: expected {expected}, got {value!r}")
+
+
+def check_config(config: dict) -> None:
+    """Cross-key checks: divisibility of model sizes and the like."""
+    model = config["attention"]["model"]
+    _require(
+        model["d_model"] % model["heads"] == 0,
+        "attention.model.d_model",
+        f"a multiple of attention.model.heads ({model['heads']})",
+        model["d_model"],
+    )
+    dataset = config["attention"]["dataset"]
+    _require(
+        dataset["teacher_d_model"] % dataset["teacher_heads"] == 0,
+        "attention.dataset.teacher_d_model",
+        f"a multiple of attention.dataset.teacher_heads ({dataset['teacher_heads']})",
+        dataset["teacher_d_model"],
+    )

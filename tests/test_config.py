@@ -1,0 +1,34 @@
+"""Bad configs fail at parse time, naming the key, before any job runs."""
+
+import pytest
+from conftest import snakemake, write_config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"attention": {"settings": {"x": {"optimizer": "lbfgs", "lr": 0.1}}}}, "optimizer"),
+        ({"attention": {"epochs": -3}}, "epochs"),
+        ({"attention": {"dataset": {"train_fraction": 1.5}}}, "train_fraction"),
+        ({"attention": {"dataset": {"train_fraction": 0}}}, "train_fraction"),
+        ({"attention": {"epoch": 5}}, "epoch"),
+        ({"atention": {}}, "atention"),
+        ({"attention": {"model": {"d_model": 10, "heads": 4}}}, "attention.model.d_model"),
+    ],
+)
+def test_bad_config_fails_before_any_job(tmp_path, overrides, expected):
+    config = write_config(tmp_path / "bad.yaml", overrides)
+    result = snakemake(tmp_path, config, "--cores", "1")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert expected in output, output[-2000:]
+    assert not (tmp_path / "results").exists()
+
+
+def test_default_and_paper_configs_validate(tmp_path):
+    from conftest import REPO
+
+    for name in ("config.yaml", "paper.yaml"):
+        result = snakemake(tmp_path, REPO / "config" / name, "-n", "--quiet", "rules")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "attention_train" in result.stdout + result.stderr
