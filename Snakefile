@@ -11,6 +11,8 @@ validate(config, "config/schema.yaml", set_default=True)
 
 include: "rules/common.smk"
 include: "rules/attention.smk"
+include: "rules/data.smk"
+include: "rules/train.smk"
 
 
 rule all:

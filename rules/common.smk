@@ -10,12 +10,18 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
 )
 
+from prunescape.seeding import derive_seed
+from prunescape.translation.multi30k import SHA256 as MULTI30K_SHA256
 from prunescape.workflow import check_config
 
 check_config(config)
 
 RUN = f"results/{config['run']}"
 ATTENTION = f"{RUN}/attention"
+DATA = f"{RUN}/data"
+MODELS = f"{RUN}/models"
+EPOCHS = config["train"]["epochs"]
+MULTI30K_FILES = sorted(MULTI30K_SHA256)
 SETTINGS = list(config["attention"]["settings"])
 ENV = "../envs/prunescape.yaml"
 
@@ -28,10 +34,32 @@ def attention_metrics(wildcards=None):
     return expand(f"{ATTENTION}/{{setting}}/metrics.csv", setting=SETTINGS)
 
 
+def multi30k_inputs(wildcards):
+    """The released raw files when the config trains on Multi30k, else nothing."""
+    if config["data"]["source"] != "multi30k":
+        return []
+    return rules.multi30k_raw.output
+
+
+def epoch_checkpoints(model):
+    return [
+        f"{MODELS}/{model}/epochs/epoch_{epoch:03d}.pt"
+        for epoch in range(1, EPOCHS + 1)
+    ]
+
+
+def train_runtime(wildcards, attempt):
+    """Minutes for a training job; grows with each retry after a time-out."""
+    return config["train"]["runtime_minutes"] * attempt
+
+
 def all_targets():
     return [
         f"{ATTENTION}/dataset_stats.json",
         attention_metrics(),
         f"{ATTENTION}/summary.csv",
         f"{ATTENTION}/figures/curves.png",
+        f"{DATA}/stats.json",
+        f"{MODELS}/baseline/metrics.csv",
+        f"{MODELS}/baseline/bleu.json",
     ]

@@ -30,3 +30,11 @@ def check_config(config: dict) -> None:
         f"a multiple of attention.dataset.teacher_heads ({dataset['teacher_heads']})",
         dataset["teacher_d_model"],
     )
+    model = config["model"]
+    _require(
+        model["d_model"] % model["heads"] == 0,
+        "model.d_model",
+        f"a multiple of model.heads ({model['heads']})",
+        model["d_model"],
+    )
+    _require(model["d_model"] % 2 == 0, "model.d_model", "an even number", model["d_model"])

@@ -1,0 +1,37 @@
+"""Translation data: the Multi30k release or the offline synthetic corpus, encoded."""
+
+
+rule multi30k_raw:
+    output:
+        expand("resources/multi30k/{name}", name=MULTI30K_FILES),
+    log:
+        "resources/multi30k/fetch.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        local_dir=lookup(dpath="data/multi30k_dir", within=config),
+        url=lookup(dpath="data/multi30k_url", within=config),
+    script:
+        "../scripts/multi30k_fetch.py"
+
+
+rule translation_data:
+    input:
+        raw=multi30k_inputs,
+    output:
+        train=f"{DATA}/train.pt",
+        val=f"{DATA}/val.pt",
+        test=f"{DATA}/test.pt",
+        vocab=f"{DATA}/vocab.json",
+        references=f"{DATA}/test_references.txt",
+        stats=f"{DATA}/stats.json",
+    log:
+        f"{DATA}/logs/prepare.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        data=lookup(dpath="data", within=config),
+    script:
+        "../scripts/translation_data.py"

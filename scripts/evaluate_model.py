@@ -1,0 +1,17 @@
+"""Greedy-decode the test set with one model; BLEU and chrF against raw references."""
+
+from prunescape.io import write_json, write_text
+from prunescape.runtime import job
+from prunescape.translation.artifacts import load_model, load_split, load_vocab
+from prunescape.translation.evaluation import scores, translate
+
+with job(snakemake.threads, snakemake.log[0]):
+    itos = load_vocab(snakemake.input.vocab)
+    model = load_model(snakemake.input.weights, snakemake.params.model, len(itos))
+    references = open(snakemake.input.references, encoding="utf-8").read().splitlines()
+    hypotheses = translate(model, load_split(snakemake.input.test), itos)
+    write_text(snakemake.output.hypotheses, "".join(h + "\n" for h in hypotheses))
+    write_json(
+        snakemake.output.scores,
+        {"model": snakemake.wildcards.model, **scores(hypotheses, references)},
+    )

@@ -1,0 +1,33 @@
+"""Build the translation corpus: vocabulary, encoded splits, references and stats."""
+
+from pathlib import Path
+
+from prunescape.io import save_checkpoint, write_json, write_text
+from prunescape.runtime import job
+from prunescape.translation import corpus, multi30k
+from prunescape.translation.synthetic import generate_corpus
+
+with job(snakemake.threads, snakemake.log[0]):
+    cfg = snakemake.params.data
+    if cfg["source"] == "multi30k":
+        pairs = multi30k.read(Path(snakemake.input.raw[0]).parent)
+    else:
+        synthetic = cfg["synthetic"]
+        pairs = generate_corpus(
+            seed=synthetic["seed"],
+            sizes={"train": synthetic["train"], "val": synthetic["val"], "test": synthetic["test"]},
+            nouns=synthetic["nouns"],
+            adjectives=synthetic["adjectives"],
+            verbs=synthetic["verbs"],
+            max_adjectives=synthetic["max_adjectives"],
+        )
+    itos = corpus.build_vocab(pairs["train"], cfg["min_freq"])
+    stoi = {token: i for i, token in enumerate(itos)}
+    encoded = {split: corpus.encode_pairs(pairs[split], stoi) for split in ("train", "val", "test")}
+    for split, tensors in encoded.items():
+        save_checkpoint(getattr(snakemake.output, split), tensors, {"split": split})
+    write_json(snakemake.output.vocab, {"itos": itos, "specials": list(corpus.SPECIALS)})
+    write_text(snakemake.output.references, "".join(trg + "\n" for _, trg in pairs["test"]))
+    stats = corpus.statistics(itos, encoded, cfg["min_freq"])
+    stats["source"] = cfg["source"]
+    write_json(snakemake.output.stats, stats)

@@ -1,0 +1,73 @@
+"""Padded sentence batches and the per-batch sums every evaluation is built from."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pad_sequence
+
+from prunescape.translation.corpus import PAD, sentences
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class Batcher:
+    """Holds one split's sentences; yields padded (src, trg) batches in a given order."""
+
+    def __init__(self, encoded: dict[str, torch.Tensor]) -> None:
+        self.src = sentences(encoded, "src")
+        self.trg = sentences(encoded, "trg")
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def batches(self, batch_size: int, generator: torch.Generator | None = None) -> list[Batch]:
+        """Shuffled by ``generator`` when given, else in corpus order."""
+        order = (
+            torch.randperm(len(self), generator=generator)
+            if generator is not None
+            else torch.arange(len(self))
+        )
+        return [self.collate(chunk.tolist()) for chunk in order.split(batch_size)]
+
+    def collate(self, indices: list[int]) -> Batch:
+        src = pad_sequence([self.src[i] for i in indices], batch_first=True, padding_value=PAD)
+        trg = pad_sequence([self.trg[i] for i in indices], batch_first=True, padding_value=PAD)
+        return src, trg
+
+
+def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
+    """(summed token loss, target tokens, correct argmax tokens), float64, unsmoothed.
+
+    Teacher-forced: the model sees trg[:, :-1] and predicts trg[:, 1:]; padding
+    is not counted, the end-of-sentence token is.
+    """
+    src, trg = batch
+    gold = trg[:, 1:]
+    logits = model(src, trg[:, :-1])
+    counted = gold != PAD
+    loss = F.cross_entropy(logits.transpose(1, 2), gold, ignore_index=PAD, reduction="sum")
+    correct = ((logits.argmax(-1) == gold) & counted).sum()
+    return torch.stack([loss.double(), counted.sum().double(), correct.double()])
+
+
+def summarise(sums: torch.Tensor) -> dict[str, float]:
+    """Loss per token, perplexity and accuracy from pooled sums (divided once)."""
+    loss = float(sums[0] / sums[1])
+    return {
+        "loss": loss,
+        "ppl": float(torch.exp(sums[0] / sums[1])),
+        "acc": float(sums[2] / sums[1]),
+    }
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, batches: list[Batch]) -> dict[str, float]:
+    """Evaluation-mode metrics over all batches (no dropout)."""
+    was_training = model.training
+    model.eval()
+    total = torch.zeros(3, dtype=torch.float64)
+    for batch in batches:
+        total += batch_sums(model, batch)
+    model.train(was_training)
+    return summarise(total)
