@@ -8,7 +8,8 @@ from prunescape.translation.evaluation import scores, translate
 with job(snakemake.threads, snakemake.log[0]):
     itos = load_vocab(snakemake.input.vocab)
     model = load_model(snakemake.input.weights, snakemake.params.model, len(itos))
-    references = open(snakemake.input.references, encoding="utf-8").read().splitlines()
+    with open(snakemake.input.references, encoding="utf-8") as handle:
+        references = handle.read().splitlines()
     hypotheses = translate(model, load_split(snakemake.input.test), itos)
     write_text(snakemake.output.hypotheses, "".join(h + "\n" for h in hypotheses))
     write_json(

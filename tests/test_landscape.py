@@ -1,0 +1,395 @@
+"""Tests of the loss-landscape engine: directions, grid evaluation, tiles, viewer CSV."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from prunescape import io
+from prunescape.landscape import (
+    GRID_COLUMNS,
+    VIEWER_COLUMNS,
+    centre_included,
+    classification_sums,
+    difference_direction,
+    evaluate,
+    evaluate_grid,
+    grid_axis,
+    grid_coordinates,
+    load_directions,
+    merge_tiles,
+    parameter_centre,
+    plane,
+    random_direction,
+    run_tile,
+    save_directions,
+    summarise,
+    tile_rows,
+    viewer_frame,
+)
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "landscape.md"
+
+
+def make_model(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
+
+
+def make_batches(sizes: tuple[int, ...] = (5, 3), seed: int = 1) -> list:
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randn(n, 4, generator=g), torch.randint(0, 3, (n,), generator=g)) for n in sizes]
+
+
+def plain_sums(model: nn.Module, batches: list) -> list[float]:
+    model.eval()
+    with torch.no_grad():
+        return evaluate(model, batches, classification_sums).tolist()
+
+
+def model_at(model: nn.Module, weights: dict[str, torch.Tensor]) -> nn.Module:
+    clone = copy.deepcopy(model)
+    clone.load_state_dict(weights, strict=False)
+    return clone
+
+
+def recording(log: list):
+    """classification_sums that also records the parameters it saw."""
+
+    def sums(model: nn.Module, batch) -> torch.Tensor:
+        log.append({n: p.detach().clone() for n, p in model.named_parameters()})
+        return classification_sums(model, batch)
+
+    return sums
+
+
+# Directions ----------------------------------------------------------------
+
+
+@pytest.fixture
+def weights() -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(3)
+    return {
+        "fc.weight": torch.randn(5, 7, generator=g),
+        "conv.weight": torch.randn(4, 3, 2, 2, generator=g),
+        "fc.bias": torch.randn(5, generator=g),
+    }
+
+
+def test_filter_rows_take_the_norm_of_their_masked_weight_rows(weights):
+    mask = torch.rand(5, 7, generator=torch.Generator().manual_seed(4)) > 0.4
+    mask[2] = False  # a fully pruned row
+    d = random_direction(weights, seed=0, masks={"fc.weight": mask})
+    kept = weights["fc.weight"] * mask
+    torch.testing.assert_close(d["fc.weight"].norm(dim=1), kept.norm(dim=1))
+    assert d["fc.weight"][2].abs().sum() == 0
+    assert torch.all(d["fc.weight"][~mask] == 0)
+    assert torch.count_nonzero(d["fc.weight"][mask]) == mask.sum()
+    conv_rows = weights["conv.weight"].reshape(4, -1).norm(dim=1)
+    torch.testing.assert_close(d["conv.weight"].reshape(4, -1).norm(dim=1), conv_rows)
+    assert torch.all(d["fc.bias"] == 0)
+
+
+def test_layer_norm_is_per_tensor_and_filter_keeps_the_raw_draw_directions(weights):
+    layer = random_direction(weights, seed=0, norm="layer")
+    raw = random_direction(weights, seed=0, norm="none")
+    filt = random_direction(weights, seed=0, norm="filter")
+    for name in ("fc.weight", "conv.weight"):
+        torch.testing.assert_close(layer[name].norm(), weights[name].norm())
+        rows = weights[name].shape[0]
+        ratio = filt[name].reshape(rows, -1) / raw[name].reshape(rows, -1)
+        assert torch.all(ratio > 0)
+        torch.testing.assert_close(ratio, ratio[:, :1].expand_as(ratio))
+    assert not torch.allclose(layer["fc.weight"].norm(dim=1), weights["fc.weight"].norm(dim=1))
+    assert not torch.allclose(raw["fc.weight"].norm(), weights["fc.weight"].norm())
+
+
+def test_seeds_are_reproducible_and_independent_of_dict_order(weights):
+    first = random_direction(weights, seed=7)
+    again = random_direction(dict(reversed(weights.items())), seed=7)
+    other = random_direction(weights, seed=8)
+    assert list(first) == list(weights)
+    for name in weights:
+        assert torch.equal(first[name], again[name])
+    assert not torch.equal(first["fc.weight"], other["fc.weight"])
+
+
+def test_including_1d_tensors_moves_them_without_changing_the_rest(weights):
+    ignored = random_direction(weights, seed=2)
+    included = random_direction(weights, seed=2, ignore_1d=False)
+    assert torch.count_nonzero(included["fc.bias"]) == 5
+    torch.testing.assert_close(included["fc.bias"].abs(), weights["fc.bias"].abs())
+    assert torch.equal(ignored["fc.weight"], included["fc.weight"])
+
+
+def test_bad_norm_and_mask_names_are_rejected(weights):
+    with pytest.raises(ValueError, match="norm"):
+        random_direction(weights, seed=0, norm="bogus")
+    with pytest.raises(ValueError, match="not parameters"):
+        random_direction(weights, seed=0, masks={"fc.weight_mask": torch.ones(5, 7)})
+
+
+def test_difference_direction_is_masked_target_minus_origin(weights):
+    target = {k: v * 2 + 1 for k, v in weights.items()}
+    mask = torch.zeros(5, 7, dtype=torch.bool)
+    mask[:, :3] = True
+    d = difference_direction(target, weights, masks={"fc.weight": mask})
+    expected = (target["fc.weight"].double() - weights["fc.weight"].double()) * mask
+    assert torch.equal(d["fc.weight"], expected)
+    back = (weights["fc.bias"].double() + d["fc.bias"]).float()
+    assert torch.equal(back, target["fc.bias"])  # exact, unlike a float32 difference
+
+
+def test_planes_share_the_random_axis_and_round_trip_through_a_file(weights, tmp_path):
+    dx, dy = plane("random-random", weights, seed=5)
+    assert not torch.equal(dx["fc.weight"], dy["fc.weight"])
+    target = {k: v + 1 for k, v in weights.items()}
+    tx, ty = plane("target-random", weights, seed=5, target=target)
+    assert torch.equal(ty["fc.weight"], dy["fc.weight"])
+    expected = target["fc.weight"].double() - weights["fc.weight"].double()
+    assert torch.equal(tx["fc.weight"], expected)
+    save_directions(tmp_path / "d.pt", (dx, dy), {"seed": 5})
+    lx, ly, meta = load_directions(tmp_path / "d.pt")
+    assert meta["seed"] == 5
+    for name in weights:
+        assert torch.equal(lx[name], dx[name]) and torch.equal(ly[name], dy[name])
+    with pytest.raises(ValueError, match="target"):
+        plane("target-random", weights, seed=5)
+
+
+# Grid coordinates ----------------------------------------------------------
+
+
+def test_grid_axes_hit_the_centre_exactly_and_need_not_be_square():
+    xs, ys = grid_coordinates(-0.3, 0.3, 7, -1.0, 1.0, 21)
+    assert len(xs) == 7 and len(ys) == 21
+    assert xs[3] == 0.0 and ys[10] == 0.0
+    assert xs[0] == -0.3 and xs[-1] == 0.3
+    assert list(ys) == [-v for v in ys[::-1]]
+    assert centre_included(xs, ys)
+    assert not centre_included(*grid_coordinates(-1, 1, 10, -1, 1, 9))
+    assert list(grid_axis(0.1, 0.3, 3)) == [0.1, pytest.approx(0.2), 0.3]
+    assert list(grid_axis(-2, 2, 1)) == [0.0]
+    for bad in ((1, -1, 3), (0, 0, 3), (-1, 1, 0)):
+        with pytest.raises(ValueError):
+            grid_axis(*bad)
+
+
+# Grid evaluation -----------------------------------------------------------
+
+
+def test_centre_equals_a_plain_evaluation_and_ppl_pools_ragged_batches():
+    model, batches = make_model(), make_batches(sizes=(1, 9))
+    expected = plain_sums(model, batches)
+    center = parameter_centre(model)
+    xs, ys = grid_coordinates(-1, 1, 3, -1, 1, 3)
+    frame = evaluate_grid(
+        model, center, plane("random-random", center, seed=0), xs, ys, batches,
+        classification_sums, progress=False,
+    )  # fmt: skip
+    centre = frame[(frame.x == 0) & (frame.y == 0)].iloc[0]
+    assert [centre.loss_sum, centre["count"], centre.correct] == expected
+    pooled = expected[0] / expected[1]
+    means = [plain_sums(model, [b])[0] / len(b[1]) for b in batches]
+    assert abs(sum(means) / len(means) - pooled) > 1e-2  # the batches are ragged enough
+    assert centre.loss == pooled
+    assert centre.ppl == pytest.approx(math.exp(pooled), rel=1e-12)
+    assert centre.acc == expected[2] / expected[1]
+
+
+def test_grid_is_y_major_and_evaluates_the_right_point():
+    model, batches = make_model(), make_batches()
+    center = parameter_centre(model)
+    dx, dy = plane("random-random", center, seed=1, ignore_1d=False)
+    xs, ys = grid_coordinates(-1, 1, 3, -1, 1, 5)
+    frame = evaluate_grid(
+        model, center, (dx, dy), xs, ys, batches, classification_sums, scale=0.5, progress=False
+    )
+    assert list(frame.columns) == list(GRID_COLUMNS)
+    assert len(frame) == 15
+    assert frame.x.tolist() == [-1.0, 0.0, 1.0] * 5
+    assert frame.y.tolist() == [y for y in (-1.0, -0.5, 0.0, 0.5, 1.0) for _ in range(3)]
+    row = frame.iloc[5]  # x = 1, y = -0.5
+    assert (row.x, row.y) == (1.0, -0.5)
+    moved = {n: center[n] + 0.5 * (1.0 * dx[n] - 0.5 * dy[n]) for n in center}
+    loss_sum, count, correct = plain_sums(model_at(model, moved), batches)
+    assert row.loss_sum == pytest.approx(loss_sum, rel=1e-6)
+    assert (row["count"], row.correct) == (count, correct)
+    assert row.loss != frame.iloc[7].loss  # off-centre differs from the centre
+
+
+def test_target_random_point_one_zero_is_the_target_and_pruned_weights_stay_zero():
+    w0_model, w_star_model = make_model(seed=0), make_model(seed=1)
+    batches = make_batches(sizes=(6,))
+    masks = {name: p.abs() > 0.2 for name, p in w0_model.named_parameters() if p.dim() == 2}
+    w0 = {n: p * masks[n] if n in masks else p for n, p in parameter_centre(w0_model).items()}
+    w_star = {
+        n: p * masks[n] if n in masks else p for n, p in parameter_centre(w_star_model).items()
+    }
+    directions = plane("target-random", w0, seed=3, target=w_star, masks=masks)
+    log: list = []
+    xs, ys = grid_coordinates(0, 1, 2, 0, 1, 3)
+    frame = evaluate_grid(w0_model, w0, directions, xs, ys, batches, recording(log), progress=False)
+    seen_at_target = log[1]  # x = 1, y = 0
+    for name in w_star:
+        assert torch.equal(seen_at_target[name], w_star[name])
+    for point in log:
+        for name, mask in masks.items():
+            assert torch.all(point[name][~mask] == 0)
+    expected = plain_sums(model_at(w0_model, w_star), batches)
+    assert frame.iloc[1].loss_sum == expected[0]
+
+
+def test_parameters_and_mode_are_restored_also_after_an_error():
+    model, batches = make_model(), make_batches()
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    center = {n: p + 1 for n, p in before.items()}
+    directions = plane("random-random", center, seed=0)
+    xs, ys = grid_coordinates(-1, 1, 3, -1, 1, 3)
+    model.train()
+    evaluate_grid(model, center, directions, xs, ys, batches, classification_sums, progress=False)
+    calls = []
+
+    def failing(model: nn.Module, batch) -> torch.Tensor:
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("boom")
+        return classification_sums(model, batch)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        evaluate_grid(model, center, directions, xs, ys, batches, failing, progress=False)
+    assert model.training
+    for name, p in model.named_parameters():
+        assert torch.equal(p, before[name])
+
+
+def test_grid_rejects_iterators_and_unknown_names():
+    model, batches = make_model(), make_batches()
+    center = parameter_centre(model)
+    directions = plane("random-random", center, seed=0)
+    with pytest.raises(TypeError, match="re-iterable"):
+        evaluate_grid(model, center, directions, [0.0], [0.0], iter(batches), classification_sums)
+    alias = {**center, "tied.weight": center["0.weight"]}
+    with pytest.raises(ValueError, match="named_parameters"):
+        evaluate_grid(model, alias, directions, [0.0], [0.0], batches, classification_sums)
+
+
+class Tied(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.encode = nn.Linear(3, 3, bias=False)
+        self.decode = nn.Linear(3, 3)
+        self.decode.weight = self.encode.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(torch.tanh(self.encode(x)))
+
+
+def test_tied_weights_move_once_for_all_their_users():
+    torch.manual_seed(0)
+    model = Tied()
+    center = parameter_centre(model)
+    assert sorted(center) == ["decode.bias", "encode.weight"]
+    assert sorted(random_direction(center, seed=0)) == sorted(center)
+    step = torch.full((3, 3), 0.25)
+    dx = {"encode.weight": step}
+    dy = {"encode.weight": torch.zeros(3, 3)}
+    log: list = []
+
+    def sums(model: Tied, batch) -> torch.Tensor:
+        log.append((model.encode.weight.detach().clone(), model.decode.weight.detach().clone()))
+        return classification_sums(model, batch)
+
+    batches = [(torch.randn(4, 3), torch.tensor([0, 1, 2, 0]))]
+    evaluate_grid(model, center, (dx, dy), [1.0], [0.0], batches, sums, progress=False)
+    encode, decode = log[0]
+    assert torch.equal(encode, center["encode.weight"] + step)
+    assert torch.equal(decode, encode)
+
+
+def test_summarise_handles_empty_and_huge_losses():
+    assert math.isnan(summarise(1.0, 0, 0)["loss"])
+    assert summarise(1e6, 1, 0)["ppl"] == math.inf
+    assert summarise(3.0, 2, 1) == {"loss": 1.5, "ppl": math.exp(1.5), "acc": 0.5}
+
+
+# Tiles and viewer ----------------------------------------------------------
+
+
+def test_tile_rows_cover_every_row_once():
+    assert [tile_rows(5, 3, i) for i in range(3)] == [range(0, 2), range(2, 4), range(4, 5)]
+    assert [len(tile_rows(2, 3, i)) for i in range(3)] == [1, 1, 0]
+    with pytest.raises(ValueError):
+        tile_rows(5, 3, 3)
+
+
+def test_merged_tiles_equal_the_untiled_grid(tmp_path):
+    model, batches = make_model(), make_batches()
+    center = parameter_centre(model)
+    directions = plane("random-random", center, seed=0)
+    xs, ys = grid_coordinates(-1, 1, 3, -1, 1, 5)
+    args = (model, center, directions, xs, ys, batches, classification_sums)
+    io.write_csv(tmp_path / "full.csv", evaluate_grid(*args, progress=False))
+    paths = [tmp_path / f"tile{i}.csv" for i in range(3)]
+    for i, path in enumerate(paths):
+        run_tile(path, *args, n_tiles=3, tile_index=i, progress=False)
+    merged = merge_tiles(reversed(paths))
+    pd.testing.assert_frame_equal(merged, pd.read_csv(tmp_path / "full.csv"))
+    io.write_csv(tmp_path / "merged.csv", merged)
+    assert (tmp_path / "merged.csv").read_bytes() == (tmp_path / "full.csv").read_bytes()
+    with pytest.raises(ValueError, match="overlap"):
+        merge_tiles([paths[0], paths[0]])
+
+
+def test_viewer_frame_numbers_experiments_in_order_of_first_appearance():
+    def grid(model: str, epoch: int, scale: float, offset: float) -> pd.DataFrame:
+        points = [(x, y) for y in (1.0, -1.0) for x in (1.0, -1.0)]  # deliberately unsorted
+        return pd.DataFrame(
+            {
+                "x": [p[0] for p in points],
+                "y": [p[1] for p in points],
+                "loss": [offset + p[0] + 10 * p[1] for p in points],
+                "ppl": 1.0,
+                "acc": 0.5,
+                "model": model,
+                "epoch": epoch,
+                "scale": scale,
+            }
+        )
+
+    frames = [grid("wlt80", 2, 1.0, 0), grid("base", 1, 0.2, 100), grid("wlt80", 1, 1.0, 200)]
+    out = viewer_frame(frames)
+    assert list(out.columns) == list(VIEWER_COLUMNS)
+    assert out.id.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    assert out.model.tolist()[::4] == ["wlt80", "base", "wlt80"]
+    assert out.epoch.tolist()[::4] == [2, 1, 1]
+    assert out.y.tolist()[:4] == [-1.0, -1.0, 1.0, 1.0]
+    assert out.x.tolist()[:4] == [-1.0, 1.0, -1.0, 1.0]
+    assert out.loss.tolist()[4:8] == [89.0, 91.0, 109.0, 111.0]
+    with pytest.raises(ValueError, match="lack"):
+        viewer_frame(frames[0].drop(columns="scale"))
+
+
+# The README example ----------------------------------------------------------
+
+
+def test_readme_example_runs(tmp_path, monkeypatch):
+    code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, str(DOC), "exec"), namespace)
+    frame, model = namespace["frame"], namespace["model"]
+    assert len(frame) == 63 and centre_included(frame.x, frame.y)
+    centre = frame[(frame.x == 0) & (frame.y == 0)].iloc[0]
+    assert [centre.loss_sum, centre["count"], centre.correct] == plain_sums(
+        model, namespace["batches"]
+    )
+    assert len(pd.read_csv(tmp_path / "landscape.csv")) == 63
+    assert (tmp_path / "directions.pt").is_file()
