@@ -13,6 +13,7 @@ include: "rules/common.smk"
 include: "rules/attention.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
+include: "rules/prune.smk"
 
 
 rule all:

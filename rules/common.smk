@@ -22,12 +22,24 @@ DATA = f"{RUN}/data"
 MODELS = f"{RUN}/models"
 EPOCHS = config["train"]["epochs"]
 MULTI30K_FILES = sorted(MULTI30K_SHA256)
+MASKS = f"{RUN}/masks"
+TICKETS = f"{RUN}/tickets"
+PRUNE_RATES = config["prune"]["rates"]
+TICKET_RATES = config["tickets"]["rates"]
+TICKET_MODELS = [
+    f"{init}-{rate}" for rate in TICKET_RATES for init in config["tickets"]["inits"]
+]
+E3_MODELS = ["baseline", *TICKET_MODELS]
 SETTINGS = list(config["attention"]["settings"])
 ENV = "../envs/prunescape.yaml"
 
 
 wildcard_constraints:
     setting="|".join(SETTINGS),
+    rate=r"\d+",
+    init="w0|random|rewind",
+    model=r"baseline|(w0|random|rewind)-\d+",
+    epoch=r"\d+",
 
 
 def attention_metrics(wildcards=None):
@@ -48,6 +60,14 @@ def epoch_checkpoints(model):
     ]
 
 
+def ticket_init(wildcards):
+    """The weights a ticket starts from (the random arm only borrows w0's shapes)."""
+    if wildcards.init == "rewind":
+        epoch = config["tickets"]["rewind_epoch"]
+        return f"{MODELS}/baseline/epochs/epoch_{epoch:03d}.pt"
+    return rules.train_baseline.output.w0
+
+
 def train_runtime(wildcards, attempt):
     """Minutes for a training job; grows with each retry after a time-out."""
     return config["train"]["runtime_minutes"] * attempt
@@ -60,6 +80,6 @@ def all_targets():
         f"{ATTENTION}/summary.csv",
         f"{ATTENTION}/figures/curves.png",
         f"{DATA}/stats.json",
-        f"{MODELS}/baseline/metrics.csv",
-        f"{MODELS}/baseline/bleu.json",
+        expand(f"{MASKS}/sparsity_{{rate}}.json", rate=PRUNE_RATES),
+        f"{TICKETS}/comparison.md",
     ]

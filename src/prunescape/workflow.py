@@ -38,3 +38,14 @@ def check_config(config: dict) -> None:
         model["d_model"],
     )
     _require(model["d_model"] % 2 == 0, "model.d_model", "an even number", model["d_model"])
+    missing = sorted(set(config["tickets"]["rates"]) - set(config["prune"]["rates"]))
+    _require(not missing, "tickets.rates", "rates listed in prune.rates", missing)
+    tickets = config["tickets"]
+    if "rewind" in tickets["inits"]:
+        epoch = tickets["rewind_epoch"]
+        _require(
+            epoch is not None and epoch <= config["train"]["epochs"],
+            "tickets.rewind_epoch",
+            f"an epoch in 1..{config['train']['epochs']} when tickets.inits has rewind",
+            epoch,
+        )
