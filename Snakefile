@@ -14,6 +14,7 @@ include: "rules/attention.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/prune.smk"
+include: "rules/landscape.smk"
 
 
 rule all:

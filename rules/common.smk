@@ -12,7 +12,7 @@ os.environ.update(
 
 from prunescape.seeding import derive_seed
 from prunescape.translation.multi30k import SHA256 as MULTI30K_SHA256
-from prunescape.workflow import check_config
+from prunescape.workflow import check_config, landscape_epochs
 
 check_config(config)
 
@@ -30,6 +30,10 @@ TICKET_MODELS = [
     f"{init}-{rate}" for rate in TICKET_RATES for init in config["tickets"]["inits"]
 ]
 E3_MODELS = ["baseline", *TICKET_MODELS]
+LANDSCAPE = f"{RUN}/landscape"
+LANDSCAPE_EPOCHS = landscape_epochs(config["landscape"]["epochs"], EPOCHS)
+SCALES = [f"{s:g}" for s in config["landscape"]["scales"]]
+TILES = range(config["landscape"]["tiles"])
 SETTINGS = list(config["attention"]["settings"])
 ENV = "../envs/prunescape.yaml"
 
@@ -40,6 +44,8 @@ wildcard_constraints:
     init="w0|random|rewind",
     model=r"baseline|(w0|random|rewind)-\d+",
     epoch=r"\d+",
+    scale=r"[0-9.e-]+",
+    tile=r"\d+",
 
 
 def attention_metrics(wildcards=None):
@@ -68,6 +74,46 @@ def ticket_init(wildcards):
     return rules.train_baseline.output.w0
 
 
+def model_masks(wildcards):
+    """A ticket's pruning mask; the dense baseline has none."""
+    if wildcards.model == "baseline":
+        return []
+    return f"{MASKS}/rate_{wildcards.model.rsplit('-', 1)[1]}.pt"
+
+
+def epoch_weights(wildcards):
+    """Weights of a model after an epoch; epoch 0 is its (masked) init w0."""
+    epoch = int(wildcards.epoch)
+    if epoch == 0:
+        return f"{MODELS}/{wildcards.model}/w0.pt"
+    return f"{MODELS}/{wildcards.model}/epochs/epoch_{epoch:03d}.pt"
+
+
+def landscape_split(wildcards):
+    return f"{DATA}/{config['landscape']['split']}.pt"
+
+
+def all_landscape_keys():
+    """(model, epoch, scale) of every landscape, in the viewer's order."""
+    return [
+        (model, epoch, scale)
+        for model in E3_MODELS
+        for scale in SCALES
+        for epoch in LANDSCAPE_EPOCHS
+    ]
+
+
+def landscape_tiles(model, epoch, scale):
+    return [
+        f"{LANDSCAPE}/{model}/epoch_{epoch}/scale_{scale}/tile_{tile}.csv"
+        for tile in TILES
+    ]
+
+
+def all_landscape_tiles():
+    return [path for key in all_landscape_keys() for path in landscape_tiles(*key)]
+
+
 def train_runtime(wildcards, attempt):
     """Minutes for a training job; grows with each retry after a time-out."""
     return config["train"]["runtime_minutes"] * attempt
@@ -82,4 +128,5 @@ def all_targets():
         f"{DATA}/stats.json",
         expand(f"{MASKS}/sparsity_{{rate}}.json", rate=PRUNE_RATES),
         f"{TICKETS}/comparison.md",
+        f"{LANDSCAPE}/viewer.csv",
     ]

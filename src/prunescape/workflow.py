@@ -49,3 +49,27 @@ def check_config(config: dict) -> None:
             f"an epoch in 1..{config['train']['epochs']} when tickets.inits has rewind",
             epoch,
         )
+    landscape = config["landscape"]
+    epochs = landscape["epochs"]
+    if isinstance(epochs, list):
+        too_late = [e for e in epochs if e > config["train"]["epochs"]]
+        _require(
+            not too_late, "landscape.epochs", f"epochs in 0..{config['train']['epochs']}", too_late
+        )
+    _require(
+        landscape["tiles"] <= landscape["resolution"][1],
+        "landscape.tiles",
+        f"at most the grid's rows ({landscape['resolution'][1]})",
+        landscape["tiles"],
+    )
+
+
+def landscape_epochs(setting: str | int | list[int], last: int) -> list[int]:
+    """The epochs a landscape is drawn at (0 is the recorded init w0)."""
+    if setting == "all":
+        return list(range(last + 1))
+    if setting == "final":
+        return [last]
+    if isinstance(setting, int):
+        return sorted({0, last, *range(0, last + 1, setting)})
+    return sorted(setting)

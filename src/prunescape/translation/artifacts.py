@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from prunescape.io import CheckpointError, load_checkpoint, read_json
+from prunescape.io import CheckpointError, load_checkpoint, read_json, save_checkpoint
 from prunescape.translation.batching import Batcher
 from prunescape.translation.model import Transformer, TransformerConfig
 from prunescape.translation.training import load_parameters
@@ -50,3 +50,20 @@ def load_model(path: str | os.PathLike, model_config: dict, vocab_size: int) -> 
             f"(vocab_size={vocab_size}, model={model_config}): {err}"
         ) from None
     return model
+
+
+def save_batches(path: str | os.PathLike, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+    """Padded evaluation batches, encoded once and reused by every grid job."""
+    tensors = {}
+    for i, (src, trg) in enumerate(batches):
+        tensors[f"src.{i:04d}"] = src
+        tensors[f"trg.{i:04d}"] = trg
+    save_checkpoint(path, tensors, {"batches": len(batches)})
+
+
+def load_batches(path: str | os.PathLike) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    tensors, meta = load_checkpoint(path)
+    try:
+        return [(tensors[f"src.{i:04d}"], tensors[f"trg.{i:04d}"]) for i in range(meta["batches"])]
+    except KeyError as err:
+        raise CheckpointError(f"{path}: not a batch file (missing {err})") from None

@@ -105,6 +105,15 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _digest(tensors: list[torch.Tensor]) -> str:
+    """Content hash of a list of tensors (masks, encoded sentences) for the fingerprint."""
+    digest = hashlib.sha256()
+    for t in tensors:
+        digest.update(f"{t.dtype}{tuple(t.shape)}".encode())
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def _link(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -137,7 +146,12 @@ def train(
     meta = dict(meta or {})
     meta["train"] = asdict(cfg)
     meta["model"] = model.cfg.to_dict()
-    key = fingerprint(meta, {k: float(v.double().sum()) for k, v in init.items()})
+    key = fingerprint(
+        meta,
+        {k: float(v.double().sum()) for k, v in init.items()},
+        {k: _digest([m]) for k, m in sorted((masks or {}).items())},
+        [_digest([*data.src, *data.trg]) for data in (train_data, val_data)],
+    )
     torch.manual_seed(cfg.seed)
     load_parameters(model, init)
     enforcer = MaskEnforcer(model, masks) if masks else None

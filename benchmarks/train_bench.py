@@ -1,0 +1,249 @@
+"""Throughput of the translation transformer against this machine's matmul peak.
+
+Measures in one run, on real padded batches of the synthetic corpus (CPU by default):
+(a) the float32 matmul peak (best of a few large square products);
+(b) training throughput: target tokens/s of the training step (forward, label-smoothed
+    loss, backward, Adam with the warm-up schedule), as in ``training.train``,
+    timed over ``--steps`` steps after ``--warmup-steps`` untimed ones;
+(c) evaluation throughput: target tokens/s of ``batching.evaluate``, and greedy
+    decoding (``evaluation.greedy_decode``) in sentences/s (tokens/s: tokens emitted);
+(d) the FLOP/s each achieves as a fraction of (a). FLOPs are counted with
+    ``torch.utils.flop_counter.FlopCounterMode`` on the same batches (padded positions
+    included, as the hardware computes them); an analytic estimate (2 FLOPs per weight
+    per position forward, 3× that for training, plus attention scores) is printed
+    beside it as a cross-check.
+
+Times are CPU time of this process with one thread (the default: steadiest on a
+shared machine, where it equals wall time when the machine is idle), wall time otherwise.
+
+    python benchmarks/train_bench.py                      # about 30 s on 2 cores
+    python benchmarks/train_bench.py --d-model 512 --d-inner 2048 --layers 6 --heads 8 \\
+        --batch-size 192 --nouns 2000 --threads 2         # the study's model (slow on a CPU)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from prunescape.translation import corpus
+from prunescape.translation.batching import Batch, Batcher, evaluate
+from prunescape.translation.corpus import PAD
+from prunescape.translation.evaluation import greedy_decode
+from prunescape.translation.model import Transformer, TransformerConfig, count_parameters
+from prunescape.translation.schedule import learning_rate
+from prunescape.translation.synthetic import generate_corpus
+
+
+def make_data(args: argparse.Namespace) -> tuple[list[str], dict[str, Batcher]]:
+    sizes = {"train": args.train_sentences, "val": args.eval_sentences, "test": args.decode}
+    pairs = generate_corpus(
+        seed=0,
+        sizes=sizes,
+        nouns=args.nouns,
+        adjectives=max(4, args.nouns // 3),
+        verbs=max(4, args.nouns // 3),
+        max_adjectives=args.max_adjectives,
+    )
+    itos = corpus.build_vocab(pairs["train"], 1)
+    stoi = {t: i for i, t in enumerate(itos)}
+    return itos, {split: Batcher(corpus.encode_pairs(p, stoi)) for split, p in pairs.items()}
+
+
+def target_tokens(batches: list[Batch]) -> int:
+    """Predicted (non-pad) target tokens: what training and evaluation are measured in."""
+    return sum(int((trg[:, 1:] != PAD).sum()) for _, trg in batches)
+
+
+def padded_positions(batches: list[Batch]) -> int:
+    return sum(trg[:, 1:].numel() for _, trg in batches)
+
+
+def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batch: Batch, step: int):
+    """One step of ``training.train``'s loop (less its metric bookkeeping)."""
+    src, trg = batch
+    lr = learning_rate(step, d_model=model.cfg.d_model, lr_mul=0.5, warmup=4000)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    gold = trg[:, 1:]
+    logits = model(src, trg[:, :-1])
+    loss_sum = F.cross_entropy(
+        logits.transpose(1, 2), gold, ignore_index=PAD, reduction="sum", label_smoothing=0.1
+    )
+    optimizer.zero_grad(set_to_none=True)
+    (loss_sum / (gold != PAD).sum()).backward()
+    optimizer.step()
+
+
+def forward_backward(model: Transformer, batch: Batch) -> None:
+    """The FLOP-bearing part of a training step (Adam's update has no matmuls)."""
+    src, trg = batch
+    logits = model(src, trg[:, :-1])
+    F.cross_entropy(logits.transpose(1, 2), trg[:, 1:], ignore_index=PAD).backward()
+    model.zero_grad(set_to_none=True)
+
+
+def counted_flops(fn: Callable[[], object]) -> int:
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
+def analytic_forward_flops(model: Transformer, batches: list[Batch]) -> int:
+    """2 FLOPs per weight per position, plus QKᵀ and AV (4·Lq·Lk·d per layer), padded shapes."""
+    cfg = model.cfg
+    enc = sum(p.numel() for p in model.encoder.parameters() if p.dim() == 2)
+    dec = sum(p.numel() for p in model.decoder.parameters() if p.dim() == 2)
+    total = 0
+    for src, trg in batches:
+        b, s, t = src.shape[0], src.shape[1], trg.shape[1] - 1
+        weights = enc * b * s + (dec + cfg.vocab_size * cfg.d_model) * b * t
+        attention = cfg.layers * 4 * b * cfg.d_model * (s * s + t * t + t * s)
+        total += 2 * weights + attention
+    return total
+
+
+def clock_for(threads: int) -> Callable[[], float]:
+    return time.process_time if threads == 1 else time.perf_counter
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--d-model", type=int, default=128)
+    parser.add_argument("--d-inner", type=int, default=512)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--nouns", type=int, default=24, help="synthetic lexicon (vocabulary)")
+    parser.add_argument("--max-adjectives", type=int, default=2, help="longer sentences")
+    parser.add_argument("--train-sentences", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=10, help="timed training steps")
+    parser.add_argument("--warmup-steps", type=int, default=2, help="untimed first steps")
+    parser.add_argument("--eval-sentences", type=int, default=512)
+    parser.add_argument("--eval-batch-size", type=int, default=128)
+    parser.add_argument("--decode", type=int, default=128, help="sentences greedily decoded")
+    parser.add_argument("--repeats", type=int, default=3, help="evaluation/decoding repeats")
+    parser.add_argument("--matmul", type=int, default=1024, help="size of the peak matmul")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads; 1 is steadiest on a shared machine"
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    clock = clock_for(args.threads)
+
+    def timed(fn: Callable[[], object]) -> float:
+        start = clock()
+        fn()
+        return clock() - start
+
+    itos, data = make_data(args)
+    torch.manual_seed(0)
+    cfg = TransformerConfig(
+        vocab_size=len(itos),
+        d_model=args.d_model,
+        d_inner=args.d_inner,
+        layers=args.layers,
+        heads=args.heads,
+    )
+    model = Transformer(cfg)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
+    generator = torch.Generator().manual_seed(0)
+    train_batches = data["train"].batches(args.batch_size, generator)
+    needed = args.warmup_steps + args.steps
+    train_batches = (train_batches * (needed // len(train_batches) + 1))[:needed]
+    eval_batches = data["val"].batches(args.eval_batch_size)
+    decode_batches = data["test"].batches(args.eval_batch_size)
+    embedding = model.src_embed.weight.numel()
+    print(
+        f"model: {count_parameters(model) / 1e6:.2f} M parameters "
+        f"({(count_parameters(model) - embedding) / 1e6:.2f} M besides the shared embedding), "
+        f"vocabulary {len(itos)}, {args.layers}+{args.layers} layers, d_model {args.d_model}; "
+        f"{torch.get_num_threads()} thread(s), "
+        f"{'CPU time' if args.threads == 1 else 'wall time'}"
+    )
+
+    # (a) matmul peak
+    a, b = torch.randn(args.matmul, args.matmul), torch.randn(args.matmul, args.matmul)
+    torch.mm(a, b)
+    matmul_s = min(timed(lambda: torch.mm(a, b)) for _ in range(5))
+    peak = 2 * args.matmul**3 / matmul_s
+
+    # (b) training
+    model.train()
+    step_times = []
+    for step, batch in enumerate(train_batches, start=1):
+        seconds = timed(lambda step=step, batch=batch: train_step(model, optimizer, batch, step))
+        if step > args.warmup_steps:
+            step_times.append(seconds)
+    timed_batches = train_batches[args.warmup_steps :]
+    train_s = sum(step_times)
+    train_tokens = target_tokens(timed_batches)
+    train_flops = sum(counted_flops(lambda b=b: forward_backward(model, b)) for b in timed_batches)
+    train_analytic = 3 * analytic_forward_flops(model, timed_batches)
+
+    # (c) evaluation and greedy decoding
+    model.eval()
+    evaluate(model, eval_batches[:1])  # warm-up
+    eval_s = min(timed(lambda: evaluate(model, eval_batches)) for _ in range(args.repeats))
+    eval_tokens = target_tokens(eval_batches)
+    eval_flops = counted_flops(lambda: evaluate(model, eval_batches))
+    eval_analytic = analytic_forward_flops(model, eval_batches)
+
+    def decode_all() -> list[torch.Tensor]:
+        return [greedy_decode(model, src) for src, _ in decode_batches]
+
+    decode_s = min(timed(decode_all) for _ in range(args.repeats))
+    decode_flops = counted_flops(decode_all)
+    decoded = decode_all()
+    decoded_tokens = sum(int(((out != PAD) & (out != corpus.BOS)).sum()) for out in decoded)
+
+    print(
+        f"train: {len(timed_batches)} steps of batch {args.batch_size}, "
+        f"median {statistics.median(step_times) * 1e3:.1f} ms/step; "
+        f"{train_tokens} target tokens in {padded_positions(timed_batches)} padded positions "
+        f"({train_tokens / padded_positions(timed_batches):.0%} real)"
+    )
+    print(
+        f"FLOPs counted / analytic estimate: train {train_flops / train_analytic:.3f}, "
+        f"eval {eval_flops / eval_analytic:.3f}"
+    )
+    header = f"{'':26}{'seconds':>9}{'tokens/s':>11}{'sent/s':>9}{'GFLOP':>9}{'GFLOP/s':>9}"
+    print(header + f"{'of peak':>9}")
+    print(
+        f"{'(a) matmul ' + str(args.matmul) + '²':26}{matmul_s:9.4f}{'':11}{'':9}"
+        f"{2 * args.matmul**3 / 1e9:9.2f}{peak / 1e9:9.1f}{1:9.0%}"
+    )
+    rows = [
+        (
+            "(b) train step",
+            train_s,
+            train_tokens,
+            sum(len(src) for src, _ in timed_batches),
+            train_flops,
+        ),
+        ("(c) evaluate", eval_s, eval_tokens, len(data["val"]), eval_flops),
+        ("(c) greedy decode", decode_s, decoded_tokens, len(data["test"]), decode_flops),
+    ]
+    for name, seconds, tokens, sentences, flops in rows:
+        print(
+            f"{name:26}{seconds:9.4f}{tokens / seconds:11.0f}{sentences / seconds:9.1f}"
+            f"{flops / 1e9:9.2f}{flops / seconds / 1e9:9.1f}{flops / seconds / peak:9.1%}"
+        )
+    train_rate, eval_rate = train_tokens / train_s, eval_tokens / eval_s
+    print(f"evaluate / train tokens/s      = {eval_rate / train_rate:.2f}  (FLOPs alone: ~3)")
+    print(f"(d) train FLOP/s / matmul peak = {train_flops / train_s / peak:.2f}")
+    print(f"    eval FLOP/s / matmul peak  = {eval_flops / eval_s / peak:.2f}")
+    print(
+        f"greedy decode: {decode_flops / eval_flops * len(data['val']) / len(data['test']):.1f}× "
+        "the FLOPs per sentence of teacher-forced evaluation (the prefix is recomputed each step)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Surface figures and epoch videos: grid placement, shared scales, reproducible files."""
+
+from __future__ import annotations
+
+import imageio.v3 as iio
+import numpy as np
+import pandas as pd
+import pytest
+
+from prunescape.render import (
+    colour_limits,
+    comparison_figure,
+    contour_figure,
+    grid,
+    heatmap_figure,
+    render_frames,
+    save_figure,
+    surface_figure,
+    video_page,
+    write_video,
+)
+
+
+def bowl(nx: int, ny: int, shift: float = 0.0, xcol: str = "x", ycol: str = "y") -> pd.DataFrame:
+    """A tidy nx × ny landscape (a shifted bowl), rows shuffled so order carries no meaning."""
+    rows = []
+    for y in np.linspace(-1, 1, ny):
+        for x in np.linspace(-1, 1, nx):
+            loss = 1.5 + (x - shift) ** 2 + 2 * y**2
+            rows.append(
+                {
+                    "model": "baseline",
+                    "epoch": 0,
+                    "scale": 1.0,
+                    xcol: x,
+                    ycol: y,
+                    "loss": loss,
+                    "ppl": np.exp(loss),
+                    "acc": 1 / (1 + loss),
+                }
+            )
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=0).reset_index(drop=True)
+
+
+def test_grid_places_values_by_coordinate_on_a_non_square_grid():
+    frame = bowl(5, 3)
+    frame.loc[(frame.x == 0.5) & (frame.y == -1.0), "loss"] = 99.0
+    xs, ys, z = grid(frame, "loss")
+    assert z.shape == (3, 5)
+    np.testing.assert_allclose(xs, [-1, -0.5, 0, 0.5, 1])
+    np.testing.assert_allclose(ys, [-1, 0, 1])
+    assert z[0, 3] == 99.0
+    assert np.count_nonzero(z == 99.0) == 1
+
+
+def test_grid_uses_named_columns_and_rejects_mixed_epochs():
+    xs, ys, z = grid(bowl(3, 5, xcol="alpha", ycol="beta"), "acc", "alpha", "beta")
+    assert (xs.size, ys.size, z.shape) == (3, 5, (5, 3))
+    with pytest.raises(ValueError, match="share one"):
+        grid(pd.concat([bowl(3, 3), bowl(3, 3)]), "loss")
+
+
+def test_colour_limits_span_every_epoch_given():
+    epochs = {0: bowl(5, 3), 1: bowl(5, 3, shift=0.8)}
+    lo, hi = colour_limits(pd.concat(epochs.values()), "loss")
+    assert lo == min(f.loss.min() for f in epochs.values())
+    assert hi == max(f.loss.max() for f in epochs.values())
+    assert hi > colour_limits(epochs[0], "loss")[1]
+
+
+def figures(frame: pd.DataFrame):
+    models = {"baseline": frame, "w0-30": bowl(5, 3, shift=0.4)}
+    yield "contour", contour_figure(frame, "loss", title="loss")
+    yield "surface", surface_figure(frame, "ppl", title="ppl")
+    yield "heatmap", heatmap_figure(frame, "acc", title="acc")
+    yield "compare", comparison_figure(models, "ppl", title="models")
+    yield "compare3d", comparison_figure(models, "loss", kind="surface", title="models")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".pdf"])
+def test_figures_save_byte_identical_files(tmp_path, suffix):
+    frame = bowl(5, 3)
+    for name, fig in figures(frame):
+        save_figure(fig, tmp_path / f"a-{name}{suffix}", dpi=60)
+    for name, fig in figures(frame):
+        save_figure(fig, tmp_path / f"b-{name}{suffix}", dpi=60)
+    for name, _ in figures(frame):
+        first = (tmp_path / f"a-{name}{suffix}").read_bytes()
+        assert len(first) > 1000
+        assert first == (tmp_path / f"b-{name}{suffix}").read_bytes(), name
+    assert not list(tmp_path.glob(".*")), "temporary files left behind"
+
+
+def test_save_figure_rejects_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"\.png or \.pdf"):
+        save_figure(contour_figure(bowl(3, 3), "loss"), tmp_path / "x.jpg")
+
+
+def epochs(count: int = 3) -> dict[int, pd.DataFrame]:
+    return {e: bowl(5, 3, shift=0.4 * e, xcol="alpha", ycol="beta") for e in range(count)}
+
+
+@pytest.mark.parametrize("draw", ["heatmap", "contour"])
+def test_render_frames_fixed_size_and_changing_content(draw):
+    images = render_frames(
+        epochs(), "ppl", draw=draw, title_prefix="E2", xcol="alpha", ycol="beta", size=(320, 240)
+    )
+    assert len(images) == 3
+    assert all(image.shape == (240, 320, 3) and image.dtype == np.uint8 for image in images)
+    middle = slice(60, 180)  # below the title: only the surface itself changes here
+    assert not np.array_equal(images[0][middle], images[1][middle])
+
+
+def test_render_frames_keep_layout_when_data_repeat():
+    same = bowl(5, 3, xcol="alpha", ycol="beta")
+    first, second = render_frames(
+        {1: same, 2: same}, "loss", xcol="alpha", ycol="beta", size=(320, 240)
+    )
+    assert not np.array_equal(first, second), "epoch number missing from the title"
+    np.testing.assert_array_equal(first[60:], second[60:])
+
+
+def test_render_frames_refuse_sizes_the_encoder_would_resize():
+    with pytest.raises(ValueError, match="multiple of 16"):
+        render_frames(epochs(), "loss", xcol="alpha", ycol="beta", size=(330, 240))
+
+
+def test_write_video_mp4_and_gif_hold_every_epoch(tmp_path):
+    images = render_frames(epochs(4), "loss", xcol="alpha", ycol="beta", size=(320, 240))
+    mp4, gif = tmp_path / "e2.mp4", tmp_path / "e2.gif"
+    write_video(images, mp4, gif, fps=2)
+    decoded = list(iio.imiter(mp4, plugin="FFMPEG"))
+    assert len(decoded) == 4
+    assert decoded[0].shape == (240, 320, 3)
+    props = iio.improps(gif, plugin="pillow")
+    assert props.n_images == 4
+    assert props.shape[1:3] == (240, 320)
+    assert iio.immeta(gif, plugin="pillow")["loop"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e2.gif", "e2.mp4"]
+    before = mp4.read_bytes(), gif.read_bytes()
+    write_video(images, mp4, gif, fps=2)
+    assert (mp4.read_bytes(), gif.read_bytes()) == before, "reruns must give identical files"
+
+
+def test_video_page_points_at_relative_files():
+    page = video_page("loss video.mp4", "loss.gif", "E2 <loss>")
+    assert "<video controls loop" in page
+    assert 'src="loss%20video.mp4"' in page
+    assert '<img src="loss.gif"' in page
+    assert "E2 &lt;loss&gt;" in page

@@ -1,0 +1,559 @@
+"""Translation stack (E2, E3): data, the transformer, its schedule, training, evaluation.
+
+Everything runs on tiny corpora and models; the Multi30k tests read the released
+files from ``../shared/data/multi30k`` and skip where that folder is absent.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from prunescape.io import CheckpointError, load_checkpoint, save_checkpoint
+from prunescape.pruning import MaskEnforcer, global_magnitude_masks, prunable_names
+from prunescape.translation import corpus, multi30k, synthetic
+from prunescape.translation.artifacts import load_model, load_vocab
+from prunescape.translation.batching import Batcher, evaluate
+from prunescape.translation.corpus import BOS, EOS, PAD, SPECIALS, UNK
+from prunescape.translation.evaluation import greedy_decode, scores
+from prunescape.translation.model import Transformer, TransformerConfig, sinusoid_table
+from prunescape.translation.schedule import learning_rate
+from prunescape.translation.training import TrainConfig, parameters, train
+
+MULTI30K = Path(__file__).resolve().parents[2] / "shared" / "data" / "multi30k"
+PRUNE_PATTERNS = [r"attn\.(q|k|v|o)\.weight$", r"ffn\.w_(1|2)\.weight$"]
+TINY_MODEL = {"d_model": 16, "d_inner": 32, "layers": 1, "heads": 2, "dropout": 0.1}
+TINY_TRAIN = {"epochs": 3, "batch_size": 16, "lr_mul": 1.0, "warmup": 4, "seed": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models run fastest, and steadiest on a shared machine, on one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+# ---------------------------------------------------------------- Multi30k (real files)
+
+
+@pytest.fixture(scope="module")
+def m30k() -> dict[str, list[tuple[str, str]]]:
+    if not MULTI30K.is_dir():
+        pytest.skip(f"Multi30k raw files not present at {MULTI30K}")
+    return multi30k.read(MULTI30K)
+
+
+@pytest.fixture(scope="module")
+def m30k_vocab(m30k) -> list[str]:
+    """Built once: counting 29,000 sentence pairs takes a few seconds."""
+    return corpus.build_vocab(m30k["train"], 3)
+
+
+def test_multi30k_split_sizes(m30k):
+    assert {split: len(pairs) for split, pairs in m30k.items()} == {
+        "train": 29_000,
+        "val": 1_014,
+        "test": 1_000,
+    }
+    # (German, English), in release order
+    assert m30k["val"][0] == (
+        "Eine Gruppe von Männern lädt Baumwolle auf einen Lastwagen",
+        "A group of men are loading cotton onto a truck",
+    )
+
+
+def test_multi30k_checksums(m30k, tmp_path):
+    multi30k.verify(MULTI30K)  # the released files pass
+    for name in multi30k.SHA256:
+        (tmp_path / name).symlink_to(MULTI30K / name)
+    multi30k.verify(tmp_path)  # ... and so do links to them
+    tampered = tmp_path / "val.en.gz"
+    tampered.unlink()
+    data = bytearray((MULTI30K / "val.en.gz").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(multi30k.DataError, match="SHA-256") as err:
+        multi30k.read(tmp_path)
+    assert str(tampered) in str(err.value)
+    (tmp_path / "train.de.gz").unlink()
+    with pytest.raises(multi30k.DataError, match="missing") as err:
+        multi30k.verify(tmp_path)
+    assert str(tmp_path / "train.de.gz") in str(err.value)
+
+
+def test_multi30k_vocabulary(m30k_vocab):
+    itos = m30k_vocab
+    assert len(itos) == 9_737  # observed: lower-cased sacrebleu 13a tokens, min_freq 3
+    assert 9_000 <= len(itos) <= 10_500
+    assert itos[:4] == ["<unk>", "<blank>", "<s>", "</s>"] == list(SPECIALS)
+    assert len(set(itos)) == len(itos)
+    # one vocabulary for both languages, lower-cased
+    assert {"a", "man", "ein", "mann", "."} <= set(itos)
+    assert all(t == t.lower() for t in itos[4:])
+
+
+def test_multi30k_round_trip(m30k, m30k_vocab):
+    stoi = {t: i for i, t in enumerate(m30k_vocab)}
+    chosen = [en for _, en in m30k["val"] if all(t in stoi for t in corpus.tokenize(en))][:5]
+    assert len(chosen) == 5
+    for sentence in chosen:
+        encoded = corpus.encode_side([sentence], stoi)
+        ids = encoded["tokens"].tolist()
+        assert ids[0] == BOS and ids[-1] == EOS and UNK not in ids
+        assert encoded["offsets"].tolist() == [0, len(ids)]
+        expected = corpus.detokenize(corpus.tokenize(sentence))
+        assert corpus.decode(ids, m30k_vocab) == expected
+        assert expected == sentence.strip().lower()  # these sentences detokenise exactly
+
+
+# ---------------------------------------------------------------- synthetic corpus
+
+SYNTH = {"nouns": 12, "adjectives": 4, "verbs": 4, "max_adjectives": 1}
+
+
+def test_synthetic_is_seeded():
+    sizes = {"train": 100, "val": 20}
+    one = synthetic.generate_corpus(seed=3, sizes=sizes, **SYNTH)
+    assert one == synthetic.generate_corpus(seed=3, sizes=sizes, **SYNTH)
+    other = synthetic.generate_corpus(seed=4, sizes=sizes, **SYNTH)
+    assert [len(v) for v in one.values()] == [100, 20]
+    assert not set(one["train"]) & set(other["train"])
+
+
+def test_synthetic_structure():
+    seed = 0
+    pairs = synthetic.generate_corpus(seed=seed, sizes={"train": 300}, **SYNTH)["train"]
+    lex = synthetic.make_lexicon(random.Random(seed), 12, 4, 4)  # the corpus's first draws
+    lengths = {len(corpus.tokenize(src)) for src, _ in pairs}
+    assert len(lengths) >= 6 and min(lengths) <= 5 and max(lengths) >= 10
+    src_words = {t for src, _ in pairs for t in corpus.tokenize(src)}
+    trg_words = {t for _, trg in pairs for t in corpus.tokenize(trg)}
+    assert src_words & trg_words == {"."}  # a real mapping, no copying
+    reordered = 0
+    for src, trg in pairs:
+        s, t = corpus.tokenize(src), corpus.tokenize(trg)
+        assert s[-1] == t[-1] == "."
+        # verb-final source, with number agreement carried to the target verb
+        forms = [(stem + "en", target) for stem, target in lex.verbs] + [
+            (stem + "t", target + "s") for stem, target in lex.verbs
+        ]
+        matches = [target for source, target in forms if s[-2] == source]
+        assert len(matches) == 1, src
+        assert matches[0] in t, (src, trg)
+        reordered += t.index(matches[0]) != len(t) - 2
+    assert reordered / len(pairs) > 0.5  # most targets need the verb moved forward
+
+
+def test_synthetic_vocabulary_covers_val():
+    pairs = synthetic.generate_corpus(
+        seed=0,
+        sizes={"train": 2000, "val": 200},
+        nouns=24,
+        adjectives=8,
+        verbs=8,
+        max_adjectives=1,
+    )
+    itos = corpus.build_vocab(pairs["train"], 3)
+    assert itos[:4] == list(SPECIALS)
+    stoi = {t: i for i, t in enumerate(itos)}
+    encoded = corpus.encode_pairs(pairs["val"], stoi)
+    assert int((encoded["src_tokens"] == UNK).sum()) == 0
+    assert int((encoded["trg_tokens"] == UNK).sum()) == 0
+    assert len(encoded["src_offsets"]) == 201
+
+
+# ---------------------------------------------------------------- the transformer
+
+
+def tiny_model(vocab_size: int, seed: int = 1, **overrides) -> Transformer:
+    torch.manual_seed(seed)
+    return Transformer(TransformerConfig(vocab_size=vocab_size, **{**TINY_MODEL, **overrides}))
+
+
+def test_decoder_is_causal():
+    model = tiny_model(30, layers=2).eval()
+    g = torch.Generator().manual_seed(0)
+    src = torch.randint(4, 30, (1, 7), generator=g)
+    trg = torch.cat([torch.tensor([[BOS]]), torch.randint(4, 30, (1, 8), generator=g)], 1)
+    with torch.no_grad():
+        base = model(src, trg)
+        for j in range(trg.shape[1]):
+            changed = trg.clone()
+            changed[0, j] = 4 + (int(trg[0, j]) - 3) % 26  # another non-special token
+            assert changed[0, j] != trg[0, j]
+            out = model(src, changed)
+            assert torch.equal(out[:, :j], base[:, :j]), f"position < {j} saw token {j}"
+            moved = (out[0, j:] - base[0, j:]).abs().amax(-1)
+            assert bool((moved > 1e-5).all()), f"positions >= {j} ignore token {j}: {moved}"
+
+
+def test_source_padding_is_invisible():
+    model = tiny_model(30, layers=2).eval()
+    short = torch.tensor([[5, 9, 11, 6]])
+    long = torch.tensor([[7, 8, 12, 13, 14, 15, 16, 17, 18]])
+    trg = torch.tensor([[BOS, 20, 21, 22]])
+    src = torch.full((2, long.shape[1]), PAD)
+    src[0, : short.shape[1]] = short
+    src[1] = long
+    with torch.no_grad():
+        alone = model(short, trg)
+        batched = model(src, trg.expand(2, -1))
+    torch.testing.assert_close(batched[:1], alone, atol=1e-5, rtol=0)
+    assert not torch.allclose(batched[1:], alone, atol=1e-3)  # the sentences do differ
+
+
+def test_learning_rate_schedule():
+    lr = learning_rate(4000, d_model=512, lr_mul=0.5, warmup=4000)
+    assert f"{lr:.3e}" == "3.494e-04"
+    kw = {"d_model": 64, "lr_mul": 2.0, "warmup": 100}
+    slope = 2.0 * 64**-0.5 * 100**-1.5
+    for step in (1, 2, 50, 99, 100):  # linear warm-up
+        assert learning_rate(step, **kw) == pytest.approx(step * slope, rel=1e-12)
+    for step in (100, 101, 400, 10_000):  # then inverse square root
+        assert learning_rate(step, **kw) == pytest.approx(2.0 * 64**-0.5 / step**0.5, rel=1e-12)
+    assert learning_rate(400, **kw) == pytest.approx(learning_rate(100, **kw) / 2)
+    assert max(range(1, 300), key=lambda s: learning_rate(s, **kw)) == 100
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="step"):
+            learning_rate(bad, **kw)
+
+
+def _hidden_and_logits(model: Transformer, src, trg):
+    """The decoder output fed to the projection, the logits, and the embedding-norm inputs."""
+    seen = {}
+    hooks = [
+        model.project.register_forward_hook(lambda m, i, o: seen.update(hidden=i[0])),
+        model.src_norm.register_forward_pre_hook(lambda m, i: seen.update(src_in=i[0])),
+        model.trg_norm.register_forward_pre_hook(lambda m, i: seen.update(trg_in=i[0])),
+    ]
+    with torch.no_grad():
+        logits = model(src, trg)
+    for hook in hooks:
+        hook.remove()
+    return seen, logits
+
+
+def test_shared_embeddings_and_scaling():
+    src, trg = torch.tensor([[5, 6, 7, 8]]), torch.tensor([[BOS, 9, 10]])
+    position = sinusoid_table(256, 16)
+    for scale in ("prj", "emb"):
+        model = tiny_model(25, scale=scale).eval()
+        weight = model.src_embed.weight
+        assert model.trg_embed.weight is weight and model.project.weight is weight
+        names = [n for n, p in model.named_parameters() if p is weight]
+        assert names == ["src_embed.weight"]
+        assert sum(p.numel() for p in model.parameters()) == sum(
+            p.numel() for _, p in model.named_parameters()
+        )
+        seen, logits = _hidden_and_logits(model, src, trg)
+        emb = 16**0.5 if scale == "emb" else 1.0
+        prj = 16**-0.5 if scale == "prj" else 1.0
+        torch.testing.assert_close(seen["src_in"], weight[src] * emb + position[:4])
+        torch.testing.assert_close(seen["trg_in"], weight[trg] * emb + position[:3])
+        torch.testing.assert_close(logits, seen["hidden"] @ weight.T * prj)
+    unshared = tiny_model(25, shared_embeddings=False).eval()
+    assert unshared.project.weight is not unshared.src_embed.weight
+    seen, logits = _hidden_and_logits(unshared, src, trg)
+    torch.testing.assert_close(logits, seen["hidden"] @ unshared.project.weight.T)
+
+
+# ---------------------------------------------------------------- training
+
+Data = SimpleNamespace
+
+
+@pytest.fixture(scope="module")
+def data() -> Data:
+    pairs = synthetic.generate_corpus(
+        seed=0, sizes={"train": 64, "val": 16, "alt": 64}, **SYNTH | {"nouns": 6}
+    )
+    itos = corpus.build_vocab(pairs["train"], 1)
+    stoi = {t: i for i, t in enumerate(itos)}
+    batcher = {split: Batcher(corpus.encode_pairs(p, stoi)) for split, p in pairs.items()}
+    return Data(itos=itos, train=batcher["train"], val=batcher["val"], alt=batcher["alt"])
+
+
+def prune_masks(model: Transformer, rate: float = 0.5) -> dict[str, torch.Tensor]:
+    names = prunable_names(model, PRUNE_PATTERNS)
+    return global_magnitude_masks(parameters(model), names, rate)
+
+
+def run(out: Path, data: Data, *, stop_after=None, masks=False, train_data=None, **cfg):
+    """Train a freshly built tiny model (same seeded init every time) into ``out``."""
+    model = tiny_model(len(data.itos))
+    return train(
+        model,
+        parameters(model),
+        train_data or data.train,
+        data.val,
+        TrainConfig(**{**TINY_TRAIN, **cfg}),
+        out,
+        masks=prune_masks(model) if masks else None,
+        stop_after=stop_after,
+    )
+
+
+def weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(path)[0]
+
+
+def assert_same_tensors(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+
+
+def assert_same_run(a: Path, b: Path, epochs: int = 3) -> None:
+    assert (a / "metrics.csv").read_bytes() == (b / "metrics.csv").read_bytes()
+    for rel in ["final.pt", "w0.pt", *(f"epochs/epoch_{k:03d}.pt" for k in range(1, epochs + 1))]:
+        assert_same_tensors(weights(a / rel), weights(b / rel))
+
+
+def assert_complete(out: Path, epochs: int = 3) -> None:
+    assert (out / "w0.pt").is_file() and (out / "final.pt").is_file()
+    for k in range(1, epochs + 1):
+        assert (out / "epochs" / f"epoch_{k:03d}.pt").is_file()
+    assert not (out / ".resume").exists()
+    assert_same_tensors(weights(out / "final.pt"), weights(out / f"epochs/epoch_{epochs:03d}.pt"))
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory, data) -> Path:
+    out = tmp_path_factory.mktemp("clean")
+    run(out, data)
+    return out
+
+
+def test_training_writes_run_folder(clean_run, data):
+    assert_complete(clean_run)
+    metrics = (clean_run / "metrics.csv").read_text().splitlines()
+    assert metrics[0] == "epoch,step,lr,train_loss,train_ppl,train_acc,val_loss,val_ppl,val_acc"
+    assert [row.split(",")[:2] for row in metrics[1:]] == [
+        ["0", "0"],
+        *[[str(k), str(4 * k)] for k in (1, 2, 3)],
+    ]
+    assert (clean_run / "timing.csv").is_file()
+    w0, final = weights(clean_run / "w0.pt"), weights(clean_run / "final.pt")
+    assert not torch.equal(w0["src_embed.weight"], final["src_embed.weight"])  # it trained
+    assert "trg_embed.weight" not in final and "project.weight" not in final  # tied: stored once
+    model = tiny_model(len(data.itos))
+    assert_same_tensors(w0, parameters(model))  # w0 is the init
+
+
+def test_training_is_deterministic(clean_run, data, tmp_path):
+    run(tmp_path, data)
+    assert_same_run(clean_run, tmp_path)
+
+
+def test_resume_after_interruption_is_exact(clean_run, data, tmp_path, capsys):
+    partial = run(tmp_path, data, stop_after=1)
+    assert list(partial["epoch"]) == [0, 1]
+    assert (tmp_path / ".resume" / "state.pt").is_file()
+    assert not (tmp_path / "final.pt").exists() and not (tmp_path / "metrics.csv").exists()
+    capsys.readouterr()
+    run(tmp_path, data)
+    out = capsys.readouterr().out
+    assert "resuming after epoch 1" in out and "epoch 1:" not in out
+    assert_complete(tmp_path)
+    assert_same_run(clean_run, tmp_path)
+
+
+def test_resume_state_of_another_config_is_ignored(data, tmp_path, capsys):
+    interrupted, clean = tmp_path / "interrupted", tmp_path / "clean"
+    run(interrupted, data, stop_after=1, lr_mul=1.0)
+    capsys.readouterr()
+    run(interrupted, data, lr_mul=0.5)
+    out = capsys.readouterr().out
+    assert "ignoring resume state of another config" in out and "resuming" not in out
+    run(clean, data, lr_mul=0.5)
+    assert_complete(interrupted)
+    assert_same_run(clean, interrupted)
+
+
+@pytest.mark.parametrize("change", ["masks", "train_data"])
+def test_resume_state_of_other_inputs_is_ignored(data, tmp_path, capsys, change):
+    """Same config and init, but other masks or other training sentences: start afresh."""
+    other = {"masks": True} if change == "masks" else {"train_data": data.alt}
+    interrupted, clean = tmp_path / "interrupted", tmp_path / "clean"
+    run(interrupted, data, stop_after=1)
+    capsys.readouterr()
+    run(interrupted, data, **other)
+    assert "resuming" not in capsys.readouterr().out
+    run(clean, data, **other)
+    assert_same_run(clean, interrupted)
+
+
+def test_masks_hold_through_training(data, tmp_path):
+    epochs = 2
+    run(tmp_path, data, masks=True, epochs=epochs, stop_after=1)
+    masks = prune_masks(tiny_model(len(data.itos)))
+    assert sum(int(m.sum()) for m in masks.values()) == sum(m.numel() for m in masks.values()) // 2
+    # the optimiser state after epoch 1: Adam's moments never saw a pruned entry
+    tensors, state = load_checkpoint(tmp_path / ".resume" / "state.pt")
+    order = list(dict(tiny_model(len(data.itos)).named_parameters()))
+    for idx, entry in state["optimizer"]["state"].items():
+        name = order[int(idx)]
+        if name in masks:
+            for moment in ("exp_avg", "exp_avg_sq"):
+                value = tensors[entry[moment]]
+                assert bool((value[~masks[name]] == 0).all()), (name, moment)
+                assert bool((value[masks[name]] != 0).any()), (name, moment)
+    run(tmp_path, data, masks=True, epochs=epochs)
+    assert_complete(tmp_path, epochs)
+    init = weights(tmp_path / "w0.pt")
+    for rel in ["w0.pt", "final.pt", *(f"epochs/epoch_{k:03d}.pt" for k in range(1, epochs + 1))]:
+        params = weights(tmp_path / rel)
+        for name, keep in masks.items():
+            assert bool((params[name][~keep] == 0.0).all()), (rel, name)
+            assert bool((params[name][keep] != 0.0).all()), (rel, name)
+    final = weights(tmp_path / "final.pt")
+    for name, keep in masks.items():
+        assert not torch.equal(final[name][keep], init[name][keep]), name  # kept ones trained
+
+
+def test_mask_enforcer_keeps_adam_moments_zero():
+    model = tiny_model(20)
+    masks = prune_masks(model)
+    enforcer = MaskEnforcer(model, masks)
+    enforcer.apply()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    src = torch.randint(4, 20, (3, 5), generator=torch.Generator().manual_seed(0))
+    for _ in range(3):
+        optimizer.zero_grad()
+        model(src, src).square().mean().backward()
+        optimizer.step()
+        enforcer.apply()
+    own = dict(model.named_parameters())
+    for name, keep in masks.items():
+        param = own[name]
+        assert bool((param[~keep] == 0.0).all()) and bool((param[keep] != 0.0).all())
+        assert bool((param.grad[~keep] == 0.0).all())
+        moments = optimizer.state[param]
+        assert bool((moments["exp_avg"][~keep] == 0).all())
+        assert bool((moments["exp_avg_sq"][~keep] == 0).all())
+    with pytest.raises(ValueError, match="shape"):
+        MaskEnforcer(model, {name: keep.T for name, keep in masks.items()})
+
+
+# ---------------------------------------------------------------- errors that name files
+
+
+def test_truncated_checkpoint(tmp_path):
+    path = tmp_path / "weights.pt"
+    save_checkpoint(path, {"w": torch.randn(64, 64)}, {"epoch": 1})
+    assert load_checkpoint(path)[1] == {"epoch": 1}
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="truncated or corrupt") as err:
+        load_checkpoint(path)
+    assert str(path) in str(err.value)
+
+
+def test_load_model_checks_sizes(clean_run, data):
+    path = clean_run / "final.pt"
+    config = dict(TINY_MODEL)
+    model = load_model(path, config, len(data.itos))
+    assert_same_tensors(parameters(model), weights(path))
+    for vocab, change, tensor in [
+        (len(data.itos) + 1, {}, "src_embed.weight"),
+        (len(data.itos), {"d_model": 24}, "src_embed.weight"),
+        (len(data.itos), {"d_inner": 48}, "encoder.0.ffn.w_1.weight"),
+    ]:
+        with pytest.raises(CheckpointError) as err:
+            load_model(path, {**config, **change}, vocab)
+        message = str(err.value)
+        assert str(path) in message and repr(tensor) in message, message
+    with pytest.raises(CheckpointError, match="parameter names differ") as err:
+        load_model(path, {**config, "layers": 2}, len(data.itos))
+    assert str(path) in str(err.value)
+
+
+def test_load_vocab_names_file(tmp_path):
+    path = tmp_path / "vocab.json"
+    path.write_text('{"itos": ["<unk>", ')
+    with pytest.raises(ValueError, match="not valid JSON") as err:
+        load_vocab(path)
+    assert str(path) in str(err.value)
+    path.write_text('["<unk>"]')
+    with pytest.raises(ValueError, match="itos") as err:
+        load_vocab(path)
+    assert str(path) in str(err.value)
+    path.write_text('{"itos": ["<unk>", "<blank>", "<s>", "</s>", "a"]}')
+    assert load_vocab(path)[-1] == "a"
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+class Scripted(torch.nn.Module):
+    """A stand-in model that emits a fixed token sequence per row, whatever it is fed."""
+
+    def __init__(self, plans: list[list[int]], vocab: int = 12, max_len: int = 64) -> None:
+        super().__init__()
+        self.plans, self.vocab = plans, vocab
+        self.cfg = SimpleNamespace(max_len=max_len)
+
+    def encode(self, src):
+        return torch.zeros(src.shape[0], 1, 1), (src != PAD)[:, None, None, :]
+
+    def decode(self, trg_in, memory, src_mask):
+        batch, length = trg_in.shape
+        logits = torch.zeros(batch, length, self.vocab)
+        for row, plan in enumerate(self.plans):
+            logits[row, -1, plan[min(length - 1, len(plan) - 1)]] = 1.0
+        return logits
+
+
+def test_greedy_decode_stops_at_eos():
+    src = torch.tensor([[BOS, 5, 6, EOS, PAD, PAD], [BOS, 5, 6, 7, 8, EOS]])
+    model = Scripted([[5, 6, EOS, 7], [5, 6, 7, 8, EOS, 9]])
+    out = greedy_decode(model, src)
+    assert out.tolist() == [[BOS, 5, 6, EOS, PAD, PAD], [BOS, 5, 6, 7, 8, EOS]]
+    # a model that never ends stops at the longest source + max_extra, or at max_len
+    assert greedy_decode(Scripted([[5], [6]]), src, max_extra=3).shape == (2, 9)
+    assert greedy_decode(Scripted([[5], [6]], max_len=7), src).shape == (2, 7)
+
+
+def test_greedy_decode_real_model_and_evaluate(data):
+    model = tiny_model(len(data.itos))
+    src, _ = data.val.collate(list(range(4)))
+    out = greedy_decode(model, src, max_extra=2)
+    assert bool((out[:, 0] == BOS).all())
+    assert out.shape[1] <= int((src != PAD).sum(1).max()) + 2
+    for row in out.tolist():  # nothing but padding after the first </s>
+        if EOS in row:
+            assert set(row[row.index(EOS) + 1 :]) <= {PAD}
+    # pooled sums: loss per token over all batches, however they are split
+    one = evaluate(model, data.val.batches(16))
+    ragged = evaluate(model, data.val.batches(5))
+    assert one == pytest.approx(ragged, rel=1e-6)
+    assert one["ppl"] == pytest.approx(math.exp(one["loss"]))
+    assert 0.0 <= one["acc"] <= 1.0
+
+
+def test_scores():
+    refs = ["A man rides a red bike down the street.", "Two dogs play in the snow together."]
+    perfect = scores(refs, refs)
+    assert perfect["bleu"] == 100.0 and perfect["chrf"] == 100.0 and perfect["sentences"] == 2
+    # the model's vocabulary is lower-cased, so scoring is too
+    assert scores([r.lower() for r in refs], refs)["bleu"] == 100.0
+    assert "case:lc" in perfect["bleu_signature"]
+    assert scores(["a cat sleeps.", "a dog."], refs)["bleu"] < 10
+    with pytest.raises(ValueError, match="1 hypotheses for 2 references"):
+        scores(refs[:1], refs)
+
+
+def test_decode_skips_specials_and_detokenises():
+    itos = [*SPECIALS, "a", "man", ",", "dog", "."]
+    ids = [BOS, 4, 5, 6, 4, 7, 8, EOS, 4, 5, PAD]
+    assert corpus.decode(ids, itos) == "a man, a dog."
+    assert corpus.decode([BOS, 4, PAD, 5, EOS], itos) == "a man"
+    assert corpus.detokenize(["a", "man", ",", "a", "dog", "."]) == "a man, a dog."
+    assert corpus.detokenize(["(", "left", ")", "is", "n't", "it", "?"]) == "(left) isn't it?"
