@@ -15,6 +15,8 @@ include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/prune.smk"
 include: "rules/landscape.smk"
+include: "rules/e2.smk"
+include: "rules/render.smk"
 
 
 rule all:

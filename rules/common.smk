@@ -31,6 +31,14 @@ TICKET_MODELS = [
 ]
 E3_MODELS = ["baseline", *TICKET_MODELS]
 LANDSCAPE = f"{RUN}/landscape"
+E2 = f"{RUN}/e2"
+E2_POINTS = [
+    (f"{alpha:g}", f"{beta:g}")
+    for beta in config["e2"]["betas"]
+    for alpha in config["e2"]["alphas"]
+]
+METRICS = ["loss", "ppl", "acc"]
+FIGURES = f"{RUN}/figures"
 LANDSCAPE_EPOCHS = landscape_epochs(config["landscape"]["epochs"], EPOCHS)
 SCALES = [f"{s:g}" for s in config["landscape"]["scales"]]
 TILES = range(config["landscape"]["tiles"])
@@ -46,6 +54,9 @@ wildcard_constraints:
     epoch=r"\d+",
     scale=r"[0-9.e-]+",
     tile=r"\d+",
+    alpha=r"-?[0-9.e-]+",
+    beta=r"-?[0-9.e-]+",
+    metric="|".join(METRICS),
 
 
 def attention_metrics(wildcards=None):
@@ -114,6 +125,10 @@ def all_landscape_tiles():
     return [path for key in all_landscape_keys() for path in landscape_tiles(*key)]
 
 
+def e2_metrics():
+    return [f"{E2}/alpha_{alpha}/beta_{beta}/metrics.csv" for alpha, beta in E2_POINTS]
+
+
 def train_runtime(wildcards, attempt):
     """Minutes for a training job; grows with each retry after a time-out."""
     return config["train"]["runtime_minutes"] * attempt
@@ -129,4 +144,6 @@ def all_targets():
         expand(f"{MASKS}/sparsity_{{rate}}.json", rate=PRUNE_RATES),
         f"{TICKETS}/comparison.md",
         f"{LANDSCAPE}/viewer.csv",
+        e2_targets(),
+        render_targets(),
     ]

@@ -35,7 +35,7 @@ from prunescape.landscape import (
     viewer_frame,
 )
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "landscape.md"
+DOC = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def make_model(seed: int = 0) -> nn.Module:
@@ -381,7 +381,8 @@ def test_viewer_frame_numbers_experiments_in_order_of_first_appearance():
 
 
 def test_readme_example_runs(tmp_path, monkeypatch):
-    code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL).group(1)
+    section = DOC.read_text().split("## Loss landscapes of your own model", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(code, str(DOC), "exec"), namespace)

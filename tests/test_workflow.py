@@ -2,8 +2,13 @@
 
 import json
 
+import imageio.v3 as iio
+import numpy as np
 import pandas as pd
 import pytest
+import torch
+
+from prunescape.io import load_checkpoint
 
 pytestmark = pytest.mark.workflow
 
@@ -46,3 +51,87 @@ def test_attention_summary_and_figures(tiny_run):
     for name in ("curves", "curves_smoothed", "convergence_loglog"):
         png = (tiny_run / "attention" / "figures" / f"{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_translation_data_and_baseline(tiny_run):
+    stats = json.loads((tiny_run / "data" / "stats.json").read_text())
+    assert stats["splits"]["train"]["pairs"] == 300
+    assert stats["splits"]["test"]["pairs"] == 40
+    vocab = json.loads((tiny_run / "data" / "vocab.json").read_text())["itos"]
+    assert vocab[:4] == ["<unk>", "<blank>", "<s>", "</s>"] and len(vocab) == stats["vocab_size"]
+    base = tiny_run / "models" / "baseline"
+    metrics = pd.read_csv(base / "metrics.csv")
+    assert metrics["epoch"].tolist() == [0, 1, 2, 3]
+    assert metrics["val_ppl"].to_numpy() == pytest.approx(np.exp(metrics["val_loss"]), rel=1e-6)
+    assert metrics["val_loss"].iloc[-1] < metrics["val_loss"].iloc[0]
+    for name in ("w0.pt", "final.pt", "epochs/epoch_001.pt", "epochs/epoch_003.pt"):
+        assert (base / name).is_file()
+    assert not (base / ".resume").exists()
+    w_star, _ = load_checkpoint(base / "final.pt")
+    last, _ = load_checkpoint(base / "epochs" / "epoch_003.pt")
+    assert all(torch.equal(w_star[k], last[k]) for k in w_star)
+    bleu = json.loads((base / "bleu.json").read_text())
+    assert bleu["sentences"] == 40 and 0 <= bleu["bleu"] <= 100
+    hypotheses = (base / "test_hypotheses.txt").read_text().splitlines()
+    assert len(hypotheses) == 40
+
+
+def test_masks_and_tickets(tiny_run):
+    report = json.loads((tiny_run / "masks" / "sparsity_80.json").read_text())
+    assert report["kept"] == report["total"] - round(0.8 * report["total"])
+    masks, _ = load_checkpoint(tiny_run / "masks" / "rate_80.pt")
+    base_w0, _ = load_checkpoint(tiny_run / "models" / "baseline" / "w0.pt")
+    starts = {}
+    for init in ("w0", "random"):
+        run = tiny_run / "models" / f"{init}-80"
+        start, _ = load_checkpoint(run / "w0.pt")
+        final, _ = load_checkpoint(run / "final.pt")
+        for name, mask in masks.items():
+            assert torch.all(final[name][~mask] == 0), name
+            assert torch.all(start[name][~mask] == 0), name
+        starts[init] = start
+    # The winning-ticket arm starts from the recorded init, the random arm does not.
+    name = next(iter(masks))
+    assert torch.equal(starts["w0"][name], base_w0[name] * masks[name])
+    assert not torch.equal(starts["random"][name], starts["w0"][name])
+    table = pd.read_csv(tiny_run / "tickets" / "comparison.csv")
+    assert table["model"].tolist() == ["baseline", "w0-80", "random-80"]
+    assert table.set_index("model").loc["w0-80", "sparsity"] == pytest.approx(0.8, abs=1e-3)
+    assert (tiny_run / "tickets" / "comparison.md").read_text().startswith("| model |")
+
+
+def test_landscapes(tiny_run):
+    tidy = pd.read_csv(tiny_run / "landscape" / "landscapes.csv")
+    assert set(tidy["model"]) == {"baseline", "w0-80", "random-80"}
+    assert sorted(set(tidy["epoch"])) == [0, 3] and sorted(set(tidy["scale"])) == [0.2, 1.0]
+    assert len(tidy) == 3 * 2 * 2 * 15
+    grid = tidy[(tidy.model == "baseline") & (tidy.epoch == 3) & (tidy.scale == 1.0)]
+    assert grid["x"].tolist()[:5] == pytest.approx([-1, -0.5, 0, 0.5, 1])
+    assert grid["y"].tolist()[::5] == pytest.approx([-1, 0, 1])
+    assert grid["ppl"].to_numpy() == pytest.approx(np.exp(grid["loss_sum"] / grid["count"]))
+    # The centre of every scale is the trained model itself.
+    centres = tidy[(tidy.x == 0) & (tidy.y == 0) & (tidy.model == "baseline") & (tidy.epoch == 3)]
+    assert centres["loss"].nunique() == 1
+    viewer = pd.read_csv(tiny_run / "landscape" / "viewer.csv")
+    assert list(viewer.columns[:4]) == ["id", "x", "y", "loss"]
+    assert viewer["id"].nunique() == 12 and viewer["id"].iloc[0] == 0
+
+
+def test_e2_surfaces_and_videos(tiny_run):
+    surface = pd.read_csv(tiny_run / "e2" / "surfaces.csv")
+    assert len(surface) == 4 * 6  # epochs 0..3 × the 3 × 2 grid
+    assert surface.groupby("epoch").size().tolist() == [6, 6, 6, 6]
+    summary = pd.read_csv(tiny_run / "e2" / "summary.csv")
+    assert len(summary) == 6 and "beats_centre" in summary
+    masks, _ = load_checkpoint(tiny_run / "masks" / "rate_10.pt")
+    w_star, _ = load_checkpoint(tiny_run / "models" / "baseline" / "final.pt")
+    start, _ = load_checkpoint(tiny_run / "e2" / "alpha_1" / "beta_0" / "w0.pt")
+    for name, tensor in w_star.items():
+        expected = tensor * masks[name] if name in masks else tensor
+        assert torch.allclose(start[name], expected, atol=1e-6), name
+    for metric in ("loss", "ppl", "acc"):
+        mp4 = list(iio.imiter(tiny_run / "e2" / "videos" / f"{metric}.mp4", plugin="FFMPEG"))
+        assert len(mp4) == 4
+        gif = iio.improps(tiny_run / "e2" / "videos" / f"{metric}.gif", plugin="pillow")
+        assert gif.shape[0] == 4 and gif.shape[1:3] == mp4[0].shape[:2]
+        assert (tiny_run / "e2" / "figures" / f"{metric}_epoch_3.png").is_file()

@@ -49,6 +49,12 @@ def check_config(config: dict) -> None:
             f"an epoch in 1..{config['train']['epochs']} when tickets.inits has rewind",
             epoch,
         )
+    _require(
+        config["e2"]["rate"] in config["prune"]["rates"],
+        "e2.rate",
+        f"one of prune.rates {config['prune']['rates']}",
+        config["e2"]["rate"],
+    )
     landscape = config["landscape"]
     epochs = landscape["epochs"]
     if isinstance(epochs, list):

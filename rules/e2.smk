@@ -1,0 +1,98 @@
+"""Experiment 2: retrain the pruned baseline from a grid of starting points."""
+
+
+rule e2_axes:
+    input:
+        w0=rules.train_baseline.output.w0,
+        final=rules.train_baseline.output.final,
+        masks=f"{MASKS}/rate_{config['e2']['rate']}.pt",
+    output:
+        f"{E2}/axes.pt",
+    log:
+        f"{E2}/logs/axes.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        e2=lookup(dpath="e2", within=config),
+    script:
+        "../scripts/e2_axes.py"
+
+
+rule e2_retrain:
+    input:
+        axes=rules.e2_axes.output[0],
+        w0=rules.train_baseline.output.w0,
+        masks=rules.e2_axes.input.masks,
+        train=rules.translation_data.output.train,
+        val=rules.translation_data.output.val,
+        vocab=rules.translation_data.output.vocab,
+    output:
+        start=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/w0.pt",
+        final=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/final.pt",
+        metrics=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/metrics.csv",
+    log:
+        f"{E2}/alpha_{{alpha}}/beta_{{beta}}/train.log",
+    benchmark:
+        f"{E2}/alpha_{{alpha}}/beta_{{beta}}/benchmark.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=train_runtime,
+    params:
+        model=lookup(dpath="model", within=config),
+        train=lookup(dpath="train", within=config),
+    script:
+        "../scripts/e2_retrain.py"
+
+
+rule e2_surfaces:
+    input:
+        metrics=e2_metrics(),
+    output:
+        surfaces=f"{E2}/surfaces.csv",
+        summary=f"{E2}/summary.csv",
+    log:
+        f"{E2}/logs/surfaces.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        points=E2_POINTS,
+    script:
+        "../scripts/e2_surfaces.py"
+
+
+rule e2_render:
+    input:
+        surfaces=rules.e2_surfaces.output.surfaces,
+    output:
+        heatmaps=expand(
+            f"{E2}/figures/{{{{metric}}}}_epoch_{{epoch}}.png", epoch=range(EPOCHS + 1)
+        ),
+        mp4=f"{E2}/videos/{{metric}}.mp4",
+        gif=f"{E2}/videos/{{metric}}.gif",
+        page=report(
+            f"{E2}/videos/{{metric}}.html",
+            caption="../report/e2_video.rst",
+            category="E2 starting points",
+            labels={"metric": "{metric}"},
+        ),
+    log:
+        f"{E2}/logs/render_{{metric}}.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        fps=lookup(dpath="e2/fps", within=config),
+    script:
+        "../scripts/e2_render.py"
+
+
+def e2_targets():
+    return [
+        rules.e2_surfaces.output.summary,
+        expand(f"{E2}/videos/{{metric}}.html", metric=METRICS),
+    ]

@@ -1,0 +1,28 @@
+"""Retrain the pruned transformer from one starting point w0 + αx + βy."""
+
+from pathlib import Path
+
+from prunescape.e2 import starting_point
+from prunescape.io import load_checkpoint
+from prunescape.runtime import job
+from prunescape.translation.artifacts import build_model, load_split, load_vocab
+from prunescape.translation.training import TrainConfig, train
+
+with job(snakemake.threads, snakemake.log[0]):
+    alpha, beta = float(snakemake.wildcards.alpha), float(snakemake.wildcards.beta)
+    itos = load_vocab(snakemake.input.vocab)
+    w0, _ = load_checkpoint(snakemake.input.w0)
+    masks, _ = load_checkpoint(snakemake.input.masks)
+    axes, _ = load_checkpoint(snakemake.input.axes)
+    x = {k[2:]: v for k, v in axes.items() if k.startswith("x.")}
+    y = {k[2:]: v for k, v in axes.items() if k.startswith("y.")}
+    train(
+        build_model(snakemake.params.model, len(itos)),
+        starting_point(w0, x, y, alpha, beta, masks),
+        load_split(snakemake.input.train),
+        load_split(snakemake.input.val),
+        TrainConfig.from_config(snakemake.params.train),
+        Path(snakemake.output.final).parent,
+        masks=masks,
+        meta={"model_name": f"e2 alpha={alpha:g} beta={beta:g}", "alpha": alpha, "beta": beta},
+    )
