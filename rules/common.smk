@@ -147,3 +147,67 @@ def all_targets():
         e2_targets(),
         render_targets(),
     ]
+
+
+KINDS = ["contour", "surface"]
+FIGURE_KEYS = [{"metric": metric, "kind": kind} for metric in METRICS for kind in KINDS]
+VIDEO_KEYS = [
+    {"scale": scale, "metric": metric} for scale in SCALES for metric in METRICS
+]
+FINAL_LANDSCAPE_EPOCH = max(LANDSCAPE_EPOCHS)
+LANDSCAPE_FIGURE = (
+    f"{FIGURES}/landscape/{{model}}/scale_{{scale}}/{{metric}}_{{kind}}.{{ext}}"
+)
+COMPARISON_FIGURE = f"{FIGURES}/comparison/scale_{{scale}}/{{metric}}_{{kind}}.{{ext}}"
+LANDSCAPE_VIDEO = f"{FIGURES}/videos/{{model}}/scale_{{scale}}_{{metric}}.{{ext}}"
+
+
+def render_files(pattern, keys, ext, **report_options):
+    """``pattern`` filled in with each of ``keys`` (other wildcards kept).
+
+    With report options, each file is flagged for the report and labelled by its keys.
+    """
+    paths = [expand(pattern, ext=ext, allow_missing=True, **key)[0] for key in keys]
+    if not report_options:
+        return paths
+    labels = report_options.pop("labels", {})
+    flagged = []
+    for path, key in zip(paths, keys, strict=True):
+        flagged.append(report(path, labels={**labels, **key}, **report_options))
+    return flagged
+
+
+def e2_targets():
+    return [
+        rules.e2_surfaces.output.summary,
+        expand(f"{E2}/videos/{{metric}}.html", metric=METRICS),
+    ]
+
+
+def render_targets():
+    return [
+        expand(
+            LANDSCAPE_FIGURE,
+            model=E3_MODELS,
+            scale=SCALES,
+            metric=METRICS,
+            kind=KINDS,
+            ext=["png", "pdf"],
+        ),
+        expand(
+            COMPARISON_FIGURE,
+            scale=SCALES,
+            metric=METRICS,
+            kind=KINDS,
+            ext=["png", "pdf"],
+        ),
+        expand(
+            LANDSCAPE_VIDEO,
+            model=E3_MODELS,
+            scale=SCALES,
+            metric=METRICS,
+            ext=["mp4", "gif", "html"],
+        ),
+        rules.viewer.output,
+        rules.results_summary.output,
+    ]

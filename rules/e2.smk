@@ -89,10 +89,3 @@ rule e2_render:
         fps=lookup(dpath="e2/fps", within=config),
     script:
         "../scripts/e2_render.py"
-
-
-def e2_targets():
-    return [
-        rules.e2_surfaces.output.summary,
-        expand(f"{E2}/videos/{{metric}}.html", metric=METRICS),
-    ]

@@ -1,43 +1,5 @@
 """What a reader of the study sees: landscape figures and videos, the viewer, the summary."""
 
-KINDS = ["contour", "surface"]
-FIGURE_KEYS = [{"metric": metric, "kind": kind} for metric in METRICS for kind in KINDS]
-VIDEO_KEYS = [
-    {"scale": scale, "metric": metric} for scale in SCALES for metric in METRICS
-]
-FINAL_LANDSCAPE_EPOCH = max(LANDSCAPE_EPOCHS)
-LANDSCAPE_FIGURE = (
-    f"{FIGURES}/landscape/{{model}}/scale_{{scale}}/{{metric}}_{{kind}}.{{ext}}"
-)
-COMPARISON_FIGURE = f"{FIGURES}/comparison/scale_{{scale}}/{{metric}}_{{kind}}.{{ext}}"
-LANDSCAPE_VIDEO = f"{FIGURES}/videos/{{model}}/scale_{{scale}}_{{metric}}.{{ext}}"
-
-
-def render_files(pattern, keys, ext, **report_options):
-    """``pattern`` filled in with each of ``keys`` (other wildcards kept).
-
-    With report options, each file is flagged for the report and labelled by its keys.
-    """
-    paths = [expand(pattern, ext=ext, allow_missing=True, **key)[0] for key in keys]
-    if not report_options:
-        return paths
-    labels = report_options.pop("labels", {})
-    flagged = []
-    for path, key in zip(paths, keys, strict=True):
-        flagged.append(report(path, labels={**labels, **key}, **report_options))
-    return flagged
-
-
-def run_setup():
-    """One sentence on the configuration, for the results summary."""
-    data, model, train = config["data"], config["model"], config["train"]
-    nx, ny = config["landscape"]["resolution"]
-    return (
-        f"Run `{config['run']}` used the {data['source']} corpus, a {model['layers']}+"
-        f"{model['layers']}-layer transformer with d_model {model['d_model']}, "
-        f"{train['epochs']} training epochs, and landscapes on a {nx}×{ny} grid."
-    )
-
 
 rule landscape_figures:
     input:
@@ -75,7 +37,7 @@ rule landscape_comparison:
             "png",
             caption="../report/render_comparison.rst",
             category="E3 loss landscapes",
-            subcategory="side by side",
+            subcategory="all models side by side",
             labels={"scale": "{scale}"},
         ),
         pdf=render_files(COMPARISON_FIGURE, FIGURE_KEYS, "pdf"),
@@ -161,37 +123,14 @@ rule results_summary:
     threads: 1
     params:
         run=config["run"],
-        setup=run_setup(),
+        setup={
+            "corpus": config["data"]["source"],
+            "layers": config["model"]["layers"],
+            "d_model": config["model"]["d_model"],
+            "epochs": EPOCHS,
+            "grid": config["landscape"]["resolution"],
+        },
         landscape_epoch=FINAL_LANDSCAPE_EPOCH,
         e2_rate=lookup(dpath="e2/rate", within=config),
     script:
         "../scripts/render_summary.py"
-
-
-def render_targets():
-    return [
-        expand(
-            LANDSCAPE_FIGURE,
-            model=E3_MODELS,
-            scale=SCALES,
-            metric=METRICS,
-            kind=KINDS,
-            ext=["png", "pdf"],
-        ),
-        expand(
-            COMPARISON_FIGURE,
-            scale=SCALES,
-            metric=METRICS,
-            kind=KINDS,
-            ext=["png", "pdf"],
-        ),
-        expand(
-            LANDSCAPE_VIDEO,
-            model=E3_MODELS,
-            scale=SCALES,
-            metric=METRICS,
-            ext=["mp4", "gif", "html"],
-        ),
-        rules.viewer.output,
-        rules.results_summary.output,
-    ]

@@ -5,8 +5,14 @@ from pathlib import Path
 import pandas as pd
 
 from prunescape.io import write_text
-from prunescape.render import colour_limits, heatmap_figure, render_frames, save_figure
-from prunescape.render import video_page, write_video
+from prunescape.render import (
+    colour_limits,
+    heatmap_figure,
+    render_frames,
+    save_figure,
+    video_page,
+    write_video,
+)
 from prunescape.runtime import job
 
 with job(snakemake.threads, snakemake.log[0]):
@@ -28,5 +34,6 @@ with job(snakemake.threads, snakemake.log[0]):
         limits=limits,
     )
     write_video(frames, snakemake.output.mp4, snakemake.output.gif, fps=snakemake.params.fps)
-    mp4, gif = Path(snakemake.output.mp4).name, Path(snakemake.output.gif).name
+    # The page carries the video itself: the report embeds pages, not sibling files.
+    mp4, gif = Path(snakemake.output.mp4).read_bytes(), Path(snakemake.output.gif).read_bytes()
     write_text(snakemake.output.page, video_page(mp4, gif, f"E2: validation {metric} by epoch"))

@@ -9,7 +9,9 @@ from prunescape.runtime import job
 with job(snakemake.threads, snakemake.log[0]):
     metrics = {
         (float(alpha), float(beta)): pd.read_csv(path)
-        for (alpha, beta), path in zip(snakemake.params.points, snakemake.input.metrics, strict=True)
+        for (alpha, beta), path in zip(
+            snakemake.params.points, snakemake.input.metrics, strict=True
+        )
     }
     surface = surfaces(metrics)
     write_csv(snakemake.output.surfaces, surface)

@@ -16,7 +16,6 @@ from prunescape.render import (
     render_frames,
     save_figure,
     surface_figure,
-    video_page,
     write_video,
 )
 
@@ -140,11 +139,3 @@ def test_write_video_mp4_and_gif_hold_every_epoch(tmp_path):
     before = mp4.read_bytes(), gif.read_bytes()
     write_video(images, mp4, gif, fps=2)
     assert (mp4.read_bytes(), gif.read_bytes()) == before, "reruns must give identical files"
-
-
-def test_video_page_points_at_relative_files():
-    page = video_page("loss video.mp4", "loss.gif", "E2 <loss>")
-    assert "<video controls loop" in page
-    assert 'src="loss%20video.mp4"' in page
-    assert '<img src="loss.gif"' in page
-    assert "E2 &lt;loss&gt;" in page

@@ -135,3 +135,44 @@ def test_e2_surfaces_and_videos(tiny_run):
         gif = iio.improps(tiny_run / "e2" / "videos" / f"{metric}.gif", plugin="pillow")
         assert gif.shape[0] == 4 and gif.shape[1:3] == mp4[0].shape[:2]
         assert (tiny_run / "e2" / "figures" / f"{metric}_epoch_3.png").is_file()
+
+
+def test_landscape_figures_videos_viewer_and_summary(tiny_run):
+    figures = tiny_run / "figures"
+    for model in ("baseline", "w0-80", "random-80"):
+        for scale in ("1", "0.2"):
+            for metric in ("loss", "ppl", "acc"):
+                for kind in ("contour", "surface"):
+                    stem = figures / "landscape" / model / f"scale_{scale}" / f"{metric}_{kind}"
+                    png = stem.with_suffix(".png").read_bytes()
+                    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+                    assert stem.with_suffix(".pdf").read_bytes()[:4] == b"%PDF"
+                video = figures / "videos" / model / f"scale_{scale}_{metric}"
+                assert iio.imread(video.with_suffix(".gif"), index=None).shape == (2, 480, 640, 3)
+                assert len(list(iio.imiter(video.with_suffix(".mp4"), plugin="FFMPEG"))) == 2
+                page = video.with_suffix(".html").read_text()
+                assert "data:video/mp4;base64," in page and 'src="scale_' not in page
+    for scale in ("1", "0.2"):
+        wide = iio.imread(figures / "comparison" / f"scale_{scale}" / "loss_contour.png")
+        assert wide.shape[1] > 2 * wide.shape[0]
+    viewer = (tiny_run / "viewer.html").read_text()
+    assert "run tiny" in viewer and len(viewer) > 1_000_000
+    summary = (tiny_run / "summary.md").read_text()
+    assert summary.startswith("# Results of run tiny")
+    for text in ("## At a glance", "Adam+RedLR > SGD", "w0-80", "random-80"):
+        assert text in summary
+    html = (tiny_run / "summary.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<table>" in html
+
+
+def test_report_contains_every_page(tiny_run, tmp_path):
+    from conftest import snakemake, write_config
+
+    workdir = tiny_run.parents[1]
+    config = write_config(tmp_path / "tiny.yaml")
+    report = tmp_path / "report.html"
+    result = snakemake(workdir, config, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = report.read_text(errors="replace")
+    for name in ("summary.html", "viewer.html", "scale_0.2_loss.html", "curves.png"):
+        assert name in text

@@ -58,6 +58,13 @@ def surfaces(metrics: dict[tuple[float, float], pd.DataFrame]) -> pd.DataFrame:
     )
 
 
+def _slope(group: pd.DataFrame, column: str) -> float:
+    """Least-squares change of ``column`` per epoch (NaN for a single epoch)."""
+    if len(group) < 2:
+        return float("nan")
+    return float(np.polyfit(group["epoch"].to_numpy(dtype=float), group[column].to_numpy(), 1)[0])
+
+
 def summary(surface: pd.DataFrame) -> pd.DataFrame:
     """Final metrics per point, whether it beats the centre, and the metrics' rate of change.
 
@@ -70,12 +77,6 @@ def summary(surface: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (alpha, beta), group in surface[surface["epoch"] > 0].groupby(["alpha", "beta"]):
         row = final.loc[(alpha, beta)]
-        epochs = group["epoch"].to_numpy(dtype=float)
-        slope = (
-            (lambda col: float(np.polyfit(epochs, group[col].to_numpy(), 1)[0]))
-            if len(epochs) > 1
-            else (lambda col: float("nan"))
-        )
         rows.append(
             {
                 "alpha": alpha,
@@ -84,8 +85,8 @@ def summary(surface: pd.DataFrame) -> pd.DataFrame:
                 "final_ppl": row["ppl"],
                 "final_acc": row["acc"],
                 "beats_centre": bool(centre is not None and row["loss"] < centre["loss"]),
-                "loss_rate": slope("loss"),
-                "acc_rate": slope("acc"),
+                "loss_rate": _slope(group, "loss"),
+                "acc_rate": _slope(group, "acc"),
             }
         )
     return pd.DataFrame(rows).sort_values("final_loss", ignore_index=True)

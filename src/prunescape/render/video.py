@@ -6,12 +6,12 @@ scale, so what moves between frames is the surface, not the layout.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import quote
 
 import imageio.v2 as imageio
 import imageio.v3 as iio
@@ -138,13 +138,23 @@ def write_video(
         iio.imwrite(tmp, np.stack(frames), plugin="pillow", duration=1000 / fps, loop=0)
 
 
-def video_page(mp4_name: str, gif_name: str, title: str) -> str:
-    """Small HTML page that plays the MP4 beside it, with the GIF for browsers without video.
+def data_uri(payload: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
 
-    Snakemake reports only link raw MP4/GIF files; a report that includes this
-    page shows the video inline.
+
+def video_page(mp4: bytes, gif: bytes | None, title: str) -> str:
+    """HTML page with the MP4 inlined as a data URI, and the GIF as fallback when given.
+
+    Self-contained, so it plays inside a Snakemake report (which embeds the page
+    itself as a data URI, where links to sibling files cannot resolve). Leave the
+    GIF out for long videos: it is many times the MP4's size.
     """
-    mp4, gif, text = quote(mp4_name), quote(gif_name), html.escape(title)
+    text = html.escape(title)
+    fallback = (
+        f'<img src="{data_uri(gif, "image/gif")}" alt="{text}">'
+        if gif is not None
+        else "<p>This browser cannot play the MP4; the GIF lies beside this page's file.</p>"
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -155,10 +165,9 @@ def video_page(mp4_name: str, gif_name: str, title: str) -> str:
 <body>
 <h1>{text}</h1>
 <video controls loop autoplay muted playsinline>
-<source src="{mp4}" type="video/mp4">
-<img src="{gif}" alt="{text}">
+<source src="{data_uri(mp4, "video/mp4")}" type="video/mp4">
+{fallback}
 </video>
-<p>Files: <a href="{mp4}">MP4</a> · <a href="{gif}">GIF</a></p>
 </body>
 </html>
 """

@@ -64,7 +64,7 @@ def sentences(encoded: dict[str, torch.Tensor], side: str) -> list[torch.Tensor]
 
 
 def decode(ids: Iterable[int], itos: list[str]) -> str:
-    """Token ids to a detokenised string, stopping at </s> and skipping specials."""
+    """Token ids to a detokenised string, stopping at </s>; <s> and padding are skipped."""
     words = []
     for i in ids:
         if i == EOS:

@@ -1,0 +1,269 @@
+"""The tiny config on a real single-node SLURM cluster, with the project's profile,
+gives the same results as a local run.
+
+The session fixture installs (apt) and starts munged, slurmctld and slurmd with
+tests/slurm/start_slurm.sh in a fresh state directory, and stops exactly those
+daemons, by PID file, at teardown. It needs root; without root, apt or a
+working SLURM the test is skipped, except under CI (``CI`` set), where it fails.
+
+Jobs must not depend on the submitting shell: snakemake is started with a bare
+environment (system PATH, no PYTHONPATH, no virtualenv or pyenv variables), so a
+job finds neither ``python`` nor the library through the shell. It works because
+the plugin starts each job with the absolute path of the submitting interpreter
+(sys.executable, since the file system is shared), and the workflow puts its own
+src/ on PYTHONPATH (rules/common.smk). The test checks in the kept job logs that
+every job ran the submitting interpreter's snakemake.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, write_config
+
+pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
+
+SCRIPTS = REPO / "tests" / "slurm"
+PROFILE = REPO / "profiles" / "slurm"
+# Safety net only: the tiny config takes a few minutes on a 2-core machine.
+SLURM_RUN_LIMIT_S = 1500
+# CSVs holding wall-clock measurements: only their layout (header and first
+# column) must match. Every other *.csv and *.json must be byte-identical.
+TIMING_CSVS = {"timing.csv"}
+
+
+def _unavailable(reason: str) -> None:
+    """Skip with a printed reason, or fail under CI where SLURM must run."""
+    print(f"\nSLURM test not run: {reason}", file=sys.stderr)
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but the SLURM test cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as err:
+        return f"({path}: {err})"
+
+
+class Cluster:
+    def __init__(self, state: Path, env: dict[str, str]) -> None:
+        self.state = state
+        self.conf = state / "slurm.conf"
+        self.env = env
+
+    def query(self, *cmd: str) -> str:
+        return subprocess.run(
+            cmd, env=self.env, capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+
+    def node(self) -> tuple[int, int]:
+        """CPUs and memory (MB) of the node."""
+        cpus, mem = self.query("sinfo", "-h", "-N", "-o", "%c %m").split()[:2]
+        return int(cpus), int(mem)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {name} (tail)\n{_tail(self.state / 'log' / name, 20)}"
+            for name in ("slurmctld.log", "slurmd.log")
+        )
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    """A running single-node SLURM cluster; stops every daemon it started."""
+    if os.geteuid() != 0:
+        _unavailable("needs root to install and start SLURM daemons")
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        _unavailable('snakemake-executor-plugin-slurm is not installed (pip install -e ".[slurm]")')
+    installed = all(shutil.which(t) for t in ("slurmctld", "slurmd", "munged", "sbatch"))
+    if not installed and not shutil.which("apt-get"):
+        _unavailable("SLURM is not installed and there is no apt-get to install it")
+    # munged (user munge) must reach its socket: a world-traversable dir in /tmp,
+    # not pytest's private tmp dir.
+    state = Path(tempfile.mkdtemp(prefix="prunescape-slurm-"))
+    state.chmod(0o755)
+    env = {
+        **os.environ,
+        "SLURM_STATE_DIR": str(state),
+        "SLURM_CTLD_PORT": str(_free_port()),
+        "SLURMD_PORT": str(_free_port()),
+        "SLURM_CONF": str(state / "slurm.conf"),
+    }
+    try:
+        started = subprocess.run(
+            ["bash", str(SCRIPTS / "start_slurm.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        failure = None
+        if started.returncode != 0:
+            failure = f"start_slurm.sh failed ({started.returncode}):\n{started.stderr[-3000:]}"
+    except subprocess.TimeoutExpired as err:
+        failure = f"start_slurm.sh timed out: {err}"
+    cluster = Cluster(state, env)
+    try:
+        if failure:
+            _unavailable(failure)
+        yield cluster
+    finally:
+        stopped = subprocess.run(
+            ["bash", str(SCRIPTS / "stop_slurm.sh")],
+            env={**env, "SLURM_PURGE": "1"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        print(stopped.stdout, stopped.stderr, file=sys.stderr)
+
+
+def _bare_env(cluster: Cluster) -> dict[str, str]:
+    """What a login shell on a cluster node might offer: no python of ours on PATH."""
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": os.environ.get("HOME", "/root"),
+        "LANG": "C.UTF-8",
+        "SLURM_CONF": str(cluster.conf),
+    }
+    if "TMPDIR" in os.environ:
+        env["TMPDIR"] = os.environ["TMPDIR"]
+    return env
+
+
+def _snakemake_cmd(workdir: Path, configfile: Path, *args: str) -> list[str]:
+    # As conftest.snakemake, plus what a cluster run needs there: a bare
+    # environment and SIGINT on time-out (a hung run ignores SIGTERM; SIGINT
+    # makes snakemake scancel its jobs), -k as the last resort.
+    return [
+        "timeout",
+        "-s",
+        "INT",
+        "-k",
+        "120",
+        str(SLURM_RUN_LIMIT_S),
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        *args,
+    ]
+
+
+def _compare_trees(local: Path, remote: Path) -> list[str]:
+    """Problems: local files missing remotely, and CSV/JSON files that differ."""
+    problems = []
+    files = sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file())
+    assert files, f"the local run produced nothing under {local}"
+    compared = 0
+    for rel in files:
+        theirs = remote / rel
+        if not theirs.is_file():
+            problems.append(f"missing in the SLURM run: {rel}")
+            continue
+        if rel.suffix not in {".csv", ".json"}:
+            continue
+        compared += 1
+        mine_bytes, their_bytes = (local / rel).read_bytes(), theirs.read_bytes()
+        if rel.name in TIMING_CSVS:
+            mine_bytes, their_bytes = (_first_column(b) for b in (mine_bytes, their_bytes))
+        if mine_bytes != their_bytes:
+            problems.append(f"differs between local and SLURM runs: {rel}")
+    assert compared, "no CSV or JSON results to compare"
+    return problems
+
+
+def _first_column(data: bytes) -> list[bytes]:
+    return [line.split(b",")[0] for line in data.splitlines()]
+
+
+def test_slurm_run_matches_local_run(slurm_cluster, tiny_run, tmp_path, record_property):
+    cluster = slurm_cluster
+    cpus, mem_mb = cluster.node()
+    workdir = tmp_path / "slurm"
+    workdir.mkdir()
+    config = write_config(workdir / "tiny.yaml")
+    overrides = [
+        "--profile",
+        str(PROFILE),
+        "--jobs",
+        "2",
+        # the profile's defaults without partition/account (none on this cluster)
+        "--default-resources",
+        "mem_mb=1000",
+        "runtime=30 * attempt",
+        "cpus_per_task=threads",
+        # group jobs must fit the one node (the profile's caps are for real nodes)
+        "--resources",
+        f"cpus_per_task={cpus}",
+        f"mem_mb={mem_mb}",
+        # no accounting database here: poll squeue, and early and often
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--seconds-between-status-checks",
+        "2",
+        "--slurm-keep-successful-logs",
+        "--latency-wait",
+        "10",
+    ]
+    env = _bare_env(cluster)
+    began = time.monotonic()
+    run = subprocess.run(
+        _snakemake_cmd(workdir, config, *overrides), env=env, capture_output=True, text=True
+    )
+    wall = time.monotonic() - began
+    record_property("slurm_wall_seconds", round(wall, 1))
+    print(f"\nSLURM run of the tiny config: {wall:.1f} s wall time (exit {run.returncode})")
+    if run.returncode != 0:
+        subprocess.run(
+            _snakemake_cmd(workdir, config, "--unlock"), env=env, capture_output=True, timeout=300
+        )
+        failed_logs = "\n".join(
+            f"--- {log}\n{_tail(log)}"
+            for log in sorted((workdir / ".snakemake" / "slurm_logs").rglob("*.log"))
+            if "Error" in log.read_text(errors="replace")
+        )
+        pytest.fail(
+            f"snakemake on SLURM failed (exit {run.returncode}, after {wall:.0f} s; "
+            f"124 = killed by the time limit)\n{run.stderr[-6000:]}\n"
+            f"{failed_logs[-6000:]}\n{cluster.logs()}",
+            pytrace=False,
+        )
+
+    problems = _compare_trees(tiny_run.parent, workdir / "results")
+    assert not problems, "\n".join(problems)
+
+    # Every job ran the submitting interpreter's snakemake, found without the shell.
+    job_logs = sorted((workdir / ".snakemake" / "slurm_logs").rglob("*.log"))
+    assert job_logs, "no SLURM job logs were kept"
+    import snakemake
+
+    entry = str(Path(snakemake.__file__).with_name("__main__.py"))
+    for log in job_logs:
+        text = log.read_text(errors="replace")
+        assert f"Command: {entry}" in text, f"{log}: job did not run {sys.executable}"
