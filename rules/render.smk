@@ -134,3 +134,18 @@ rule results_summary:
         e2_rate=lookup(dpath="e2/rate", within=config),
     script:
         "../scripts/render_summary.py"
+
+
+# Seconds each: on a cluster they run on the submitting host instead of
+# waiting in the queue (see profiles/slurm).
+localrules:
+    attention_analysis,
+    tickets_comparison,
+    landscape_collect,
+    e2_surfaces,
+    e2_render,
+    landscape_figures,
+    landscape_comparison,
+    landscape_video,
+    viewer,
+    results_summary,

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO, write_config
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
@@ -66,16 +67,6 @@ class Cluster:
         self.state = state
         self.conf = state / "slurm.conf"
         self.env = env
-
-    def query(self, *cmd: str) -> str:
-        return subprocess.run(
-            cmd, env=self.env, capture_output=True, text=True, timeout=30, check=True
-        ).stdout.strip()
-
-    def node(self) -> tuple[int, int]:
-        """CPUs and memory (MB) of the node."""
-        cpus, mem = self.query("sinfo", "-h", "-N", "-o", "%c %m").split()[:2]
-        return int(cpus), int(mem)
 
     def logs(self) -> str:
         return "\n".join(
@@ -200,9 +191,21 @@ def _first_column(data: bytes) -> list[bytes]:
     return [line.split(b",")[0] for line in data.splitlines()]
 
 
+def _profile_default_resources() -> list[str]:
+    """The profile's default resources, less partition and account (none here)."""
+    profile = yaml.safe_load((PROFILE / "config.v8+.yaml").read_text())
+    entries = profile["default-resources"]
+    if isinstance(entries, dict):
+        entries = [f"{key}={value}" for key, value in entries.items()]
+    return [
+        entry
+        for entry in entries
+        if entry.split("=", 1)[0].strip() not in {"slurm_partition", "slurm_account"}
+    ]
+
+
 def test_slurm_run_matches_local_run(slurm_cluster, tiny_run, tmp_path, record_property):
     cluster = slurm_cluster
-    cpus, mem_mb = cluster.node()
     workdir = tmp_path / "slurm"
     workdir.mkdir()
     config = write_config(workdir / "tiny.yaml")
@@ -211,22 +214,16 @@ def test_slurm_run_matches_local_run(slurm_cluster, tiny_run, tmp_path, record_p
         str(PROFILE),
         "--jobs",
         "2",
-        # the profile's defaults without partition/account (none on this cluster)
         "--default-resources",
-        "mem_mb=1000",
-        "runtime=30 * attempt",
-        "cpus_per_task=threads",
-        # group jobs must fit the one node (the profile's caps are for real nodes)
-        "--resources",
-        f"cpus_per_task={cpus}",
-        f"mem_mb={mem_mb}",
-        # no accounting database here: poll squeue, and early and often
+        *_profile_default_resources(),
+        # no accounting database here: poll squeue, and early (the plugin adds
+        # 10 s to the interval after every check that finds nothing finished)
         "--slurm-status-command",
         "squeue",
         "--slurm-init-seconds-before-status-checks",
-        "2",
+        "8",
         "--seconds-between-status-checks",
-        "2",
+        "8",
         "--slurm-keep-successful-logs",
         "--latency-wait",
         "10",

@@ -16,7 +16,8 @@
 # drops SLURM_* variables (SLURM_CONF included) before calling `srun`, so the
 # client commands must find the config at its compiled-in default path. An
 # existing /etc/slurm/slurm.conf that is not ours is never touched (the script
-# stops with an error instead).
+# stops with an error instead). Because of that link, run one such cluster per
+# machine at a time.
 #
 # No accounting database: `sacct` does not work here, so Snakemake must be run
 # with `--slurm-status-command squeue` (the plugin otherwise waits forever).

@@ -157,6 +157,9 @@ def train(
     enforcer = MaskEnforcer(model, masks) if masks else None
     if enforcer:
         enforcer.apply()
+    # Written on every start, resumed or not: Snakemake deletes a failed job's
+    # declared outputs, w0 among them, and w0 is a pure function of the init.
+    save_checkpoint(run.w0, parameters(model), {**meta, "epoch": 0})
     optimizer = torch.optim.Adam(model.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
     order = torch.Generator().manual_seed(cfg.seed)
     val_batches = val_data.batches(cfg.eval_batch_size)
@@ -175,12 +178,9 @@ def train(
         print(f"resuming after epoch {state['epoch']} from {run.state}", flush=True)
     else:
         shutil.rmtree(run.resume, ignore_errors=True)
-        save_checkpoint(run.w0, parameters(model), {**meta, "epoch": 0})
         rows.append(
             {"epoch": 0, "step": 0, "lr": 0.0, **_prefixed(None, evaluate(model, val_batches))}
         )
-    if not run.w0.exists():
-        raise FileNotFoundError(f"{run.w0}: w0 missing while resuming; rerun from scratch")
     for epoch in range(start_epoch, cfg.epochs + 1):
         began = time.perf_counter()
         model.train()
