@@ -30,9 +30,9 @@ def write_config(path: Path, overrides: dict | None = None) -> Path:
     return path
 
 
-def snakemake(workdir: Path, configfile: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the workflow in ``workdir`` (outputs stay out of the repository)."""
-    cmd = [
+def snakemake_command(workdir: Path, configfile: Path, *args: str) -> list[str]:
+    """The command running this workflow in ``workdir`` with ``configfile``."""
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -44,6 +44,11 @@ def snakemake(workdir: Path, configfile: Path, *args: str) -> subprocess.Complet
         str(configfile),
         *args,
     ]
+
+
+def snakemake(workdir: Path, configfile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the workflow in ``workdir`` (outputs stay out of the repository)."""
+    cmd = snakemake_command(workdir, configfile, *args)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
 
 

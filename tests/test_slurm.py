@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, write_config
+from conftest import REPO, snakemake_command, write_config
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
 
@@ -151,16 +151,7 @@ def _snakemake_cmd(workdir: Path, configfile: Path, *args: str) -> list[str]:
         "-k",
         "120",
         str(SLURM_RUN_LIMIT_S),
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile),
-        *args,
+        *snakemake_command(workdir, configfile, *args),
     ]
 
 
