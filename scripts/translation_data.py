@@ -10,7 +10,7 @@ from prunescape.translation.synthetic import generate_corpus
 with job(snakemake.threads, snakemake.log[0]):
     cfg = snakemake.params.data
     if cfg["source"] == "multi30k":
-        pairs = multi30k.read(Path(snakemake.input.raw[0]).parent)
+        pairs = multi30k.read(Path(snakemake.input.raw[0]).parent, cfg["train_pairs"])
     else:
         synthetic = cfg["synthetic"]
         pairs = generate_corpus(

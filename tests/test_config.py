@@ -14,6 +14,7 @@ from conftest import snakemake, write_config
         ({"attention": {"epoch": 5}}, "epoch"),
         ({"atention": {}}, "atention"),
         ({"attention": {"model": {"d_model": 10, "heads": 4}}}, "attention.model.d_model"),
+        ({"data": {"source": "synthetic", "train_pairs": 100}}, "data.train_pairs"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, overrides, expected):
@@ -28,7 +29,7 @@ def test_bad_config_fails_before_any_job(tmp_path, overrides, expected):
 def test_default_and_paper_configs_validate(tmp_path):
     from conftest import REPO
 
-    for name in ("config.yaml", "paper.yaml"):
+    for name in ("config.yaml", "multi30k-cpu.yaml", "paper.yaml"):
         result = snakemake(tmp_path, REPO / "config" / name, "-n", "--quiet", "rules")
         assert result.returncode == 0, result.stderr[-2000:]
         assert "attention_train" in result.stdout + result.stderr

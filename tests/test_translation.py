@@ -70,6 +70,14 @@ def test_multi30k_split_sizes(m30k):
     )
 
 
+def test_multi30k_train_subset(m30k):
+    subset = multi30k.read(MULTI30K, train_pairs=1_000)
+    assert subset["train"] == m30k["train"][:1_000]
+    assert subset["val"] == m30k["val"] and subset["test"] == m30k["test"]
+    with pytest.raises(multi30k.DataError, match=r"data\.train_pairs.*29000"):
+        multi30k.read(MULTI30K, train_pairs=29_001)
+
+
 def test_multi30k_checksums(m30k, tmp_path):
     multi30k.verify(MULTI30K)  # the released files pass
     for name in multi30k.SHA256:
@@ -195,6 +203,17 @@ def test_decoder_is_causal():
             assert bool((moved > 1e-5).all()), f"positions >= {j} ignore token {j}: {moved}"
 
 
+def test_logits_only_at_kept_positions():
+    model = tiny_model(30, layers=2).eval()
+    src = torch.tensor([[5, 9, 11, 6, PAD], [7, 8, 12, 13, 14]])
+    trg = torch.tensor([[BOS, 20, 21, PAD, PAD], [BOS, 22, 23, 24, 25]])
+    keep = trg != PAD
+    with torch.no_grad():
+        full, kept = model(src, trg), model(src, trg, keep)
+    assert kept.shape == (8, 30)
+    torch.testing.assert_close(kept, full[keep])
+
+
 def test_source_padding_is_invisible():
     model = tiny_model(30, layers=2).eval()
     short = torch.tensor([[5, 9, 11, 6]])
@@ -279,6 +298,34 @@ def data() -> Data:
     stoi = {t: i for i, t in enumerate(itos)}
     batcher = {split: Batcher(corpus.encode_pairs(p, stoi)) for split, p in pairs.items()}
     return Data(itos=itos, train=batcher["train"], val=batcher["val"], alt=batcher["alt"])
+
+
+def _content(batches) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Every (source, target) pair in the batches, padding removed, sorted."""
+    return sorted(
+        (tuple(s[s != PAD].tolist()), tuple(t[t != PAD].tolist()))
+        for src, trg in batches
+        for s, t in zip(src, trg, strict=True)
+    )
+
+
+def test_length_grouped_batches(data):
+    def seeded(seed: int) -> torch.Generator:
+        return torch.Generator().manual_seed(seed)
+
+    plain = data.alt.batches(8, seeded(3))
+    grouped = data.alt.batches(8, seeded(3), by_length=True)
+    assert _content(grouped) == _content(plain)  # the same sentences, each once
+    assert [len(s) for s, _ in grouped] == [8] * 8
+
+    def padding(batches) -> int:
+        return sum(int((trg == PAD).sum()) for _, trg in batches)
+
+    assert padding(grouped) < padding(plain) / 2
+    again = data.alt.batches(8, seeded(3), by_length=True)
+    assert all(torch.equal(a[1], b[1]) for a, b in zip(grouped, again, strict=True))
+    other = data.alt.batches(8, seeded(4), by_length=True)
+    assert [t.shape for _, t in other] != [t.shape for _, t in grouped]
 
 
 def prune_masks(model: Transformer, rate: float = 0.5) -> dict[str, torch.Tensor]:
@@ -509,10 +556,13 @@ class Scripted(torch.nn.Module):
 
     def decode(self, trg_in, memory, src_mask):
         batch, length = trg_in.shape
-        logits = torch.zeros(batch, length, self.vocab)
+        states = torch.zeros(batch, length, self.vocab)
         for row, plan in enumerate(self.plans):
-            logits[row, -1, plan[min(length - 1, len(plan) - 1)]] = 1.0
-        return logits
+            states[row, -1, plan[min(length - 1, len(plan) - 1)]] = 1.0
+        return states
+
+    def logits(self, states):
+        return states
 
 
 def test_greedy_decode_stops_at_eos():
@@ -537,7 +587,8 @@ def test_greedy_decode_real_model_and_evaluate(data):
     # pooled sums: loss per token over all batches, however they are split
     one = evaluate(model, data.val.batches(16))
     ragged = evaluate(model, data.val.batches(5))
-    assert one == pytest.approx(ragged, rel=1e-6)
+    bucketed = evaluate(model, data.val.batches(7, by_length=True))
+    assert one == pytest.approx(ragged, rel=1e-6) == bucketed
     assert one["ppl"] == pytest.approx(math.exp(one["loss"]))
     assert 0.0 <= one["acc"] <= 1.0
 

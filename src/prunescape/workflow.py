@@ -38,6 +38,13 @@ def check_config(config: dict) -> None:
         model["d_model"],
     )
     _require(model["d_model"] % 2 == 0, "model.d_model", "an even number", model["d_model"])
+    data = config["data"]
+    _require(
+        data["train_pairs"] is None or data["source"] == "multi30k",
+        "data.train_pairs",
+        "null unless data.source is multi30k (size the synthetic corpus with data.synthetic.train)",
+        data["train_pairs"],
+    )
     missing = sorted(set(config["tickets"]["rates"]) - set(config["prune"]["rates"]))
     _require(not missing, "tickets.rates", "rates listed in prune.rates", missing)
     tickets = config["tickets"]

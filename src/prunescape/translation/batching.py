@@ -14,21 +14,48 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 class Batcher:
     """Holds one split's sentences; yields padded (src, trg) batches in a given order."""
 
+    #: Batches per pool when grouping by length (torchtext's BucketIterator, which
+    #: the reference code used, pooled 100 batches the same way).
+    POOL = 100
+
     def __init__(self, encoded: dict[str, torch.Tensor]) -> None:
         self.src = sentences(encoded, "src")
         self.trg = sentences(encoded, "trg")
+        trg_len = encoded["trg_offsets"].diff()
+        self.length_key = trg_len * (int(encoded["src_offsets"].diff().max()) + 1)
+        self.length_key += encoded["src_offsets"].diff()
 
     def __len__(self) -> int:
         return len(self.src)
 
-    def batches(self, batch_size: int, generator: torch.Generator | None = None) -> list[Batch]:
-        """Shuffled by ``generator`` when given, else in corpus order."""
+    def batches(
+        self,
+        batch_size: int,
+        generator: torch.Generator | None = None,
+        *,
+        by_length: bool = False,
+    ) -> list[Batch]:
+        """Shuffled by ``generator`` when given, else in corpus order.
+
+        ``by_length`` sorts each pool of ``POOL`` batches by (target, source)
+        length before cutting it into batches, then shuffles the batch order:
+        still a random pass over the data, with little padding to compute on.
+        """
         order = (
             torch.randperm(len(self), generator=generator)
             if generator is not None
             else torch.arange(len(self))
         )
-        return [self.collate(chunk.tolist()) for chunk in order.split(batch_size)]
+        if not by_length:
+            return [self.collate(chunk.tolist()) for chunk in order.split(batch_size)]
+        chunks = [
+            chunk
+            for pool in order.split(batch_size * self.POOL)
+            for chunk in pool[self.length_key[pool].sort(stable=True).indices].split(batch_size)
+        ]
+        if generator is not None:
+            chunks = [chunks[i] for i in torch.randperm(len(chunks), generator=generator)]
+        return [self.collate(chunk.tolist()) for chunk in chunks]
 
     def collate(self, indices: list[int]) -> Batch:
         src = pad_sequence([self.src[i] for i in indices], batch_first=True, padding_value=PAD)
@@ -44,11 +71,12 @@ def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
     """
     src, trg = batch
     gold = trg[:, 1:]
-    logits = model(src, trg[:, :-1])
     counted = gold != PAD
-    loss = F.cross_entropy(logits.transpose(1, 2), gold, ignore_index=PAD, reduction="sum")
-    correct = ((logits.argmax(-1) == gold) & counted).sum()
-    return torch.stack([loss.double(), counted.sum().double(), correct.double()])
+    gold = gold[counted]
+    logits = model(src, trg[:, :-1], counted)
+    loss = F.cross_entropy(logits, gold, reduction="sum")
+    correct = (logits.argmax(-1) == gold).sum()
+    return torch.stack([loss.double(), torch.tensor(gold.numel()).double(), correct.double()])
 
 
 def summarise(sums: torch.Tensor) -> dict[str, float]:

@@ -19,7 +19,7 @@ def greedy_decode(model: Transformer, src: torch.Tensor, max_extra: int = 10) ->
     out = torch.full((src.shape[0], 1), BOS, dtype=torch.long)
     done = torch.zeros(src.shape[0], dtype=torch.bool)
     for _ in range(limit - 1):
-        logits = model.decode(out, memory, src_mask)[:, -1]
+        logits = model.logits(model.decode(out, memory, src_mask)[:, -1])
         nxt = logits.argmax(-1).masked_fill(done, PAD)
         out = torch.cat([out, nxt[:, None]], dim=1)
         done |= nxt == EOS

@@ -156,18 +156,32 @@ class Transformer(nn.Module):
             x = layer(x, src_mask)
         return x, src_mask
 
-    def decode(self, trg_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor):
+    def decode(
+        self, trg_in: torch.Tensor, memory: torch.Tensor, src_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Decoder states (batch, length, d_model); ``logits`` turns them into scores."""
         length = trg_in.shape[1]
         causal = torch.ones(length, length, dtype=torch.bool, device=trg_in.device).tril()
         self_mask = causal[None, None] & (trg_in != PAD)[:, None, None, :]
         y = self._embed(self.trg_embed, self.trg_norm, trg_in)
         for layer in self.decoder:
             y = layer(y, memory, self_mask, src_mask)
-        return self.project(y) * self.logit_scale
+        return y
 
-    def forward(self, src: torch.Tensor, trg_in: torch.Tensor) -> torch.Tensor:
+    def logits(self, states: torch.Tensor) -> torch.Tensor:
+        return self.project(states) * self.logit_scale
+
+    def forward(
+        self, src: torch.Tensor, trg_in: torch.Tensor, keep: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Logits (batch, length, vocab), or (n, vocab) for the n positions where ``keep``.
+
+        Projecting only the positions a loss counts skips the padding, which in
+        shuffled sentence batches is often half of the costliest matmul.
+        """
         memory, src_mask = self.encode(src)
-        return self.decode(trg_in, memory, src_mask)
+        states = self.decode(trg_in, memory, src_mask)
+        return self.logits(states if keep is None else states[keep])
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -38,7 +38,7 @@ def verify(directory: str | Path) -> None:
         if not path.is_file():
             raise DataError(
                 f"{path}: Multi30k file missing; set data.multi30k_dir to a folder with the "
-                "released raw files, or data.multi30k_download: true to fetch them"
+                "released raw files, or to null to download them"
             )
         if sha256(path) != expected:
             raise DataError(f"{path}: SHA-256 differs from the released file ({expected[:12]}…)")
@@ -56,6 +56,15 @@ def read_split(directory: str | Path, split: str) -> list[tuple[str, str]]:
     return list(zip(german, english, strict=True))
 
 
-def read(directory: str | Path) -> dict[str, list[tuple[str, str]]]:
+def read(directory: str | Path, train_pairs: int | None = None) -> dict[str, list[tuple[str, str]]]:
+    """All three splits, checksummed; ``train_pairs`` keeps the first N train pairs only."""
     verify(directory)
-    return {split: read_split(directory, split) for split in SPLITS}
+    splits = {split: read_split(directory, split) for split in SPLITS}
+    if train_pairs is not None:
+        if train_pairs > len(splits["train"]):
+            raise DataError(
+                f"config key data.train_pairs: expected at most {len(splits['train'])} "
+                f"(the train split's size), got {train_pairs}"
+            )
+        splits["train"] = splits["train"][:train_pairs]
+    return splits

@@ -162,7 +162,7 @@ def train(
     save_checkpoint(run.w0, parameters(model), {**meta, "epoch": 0})
     optimizer = torch.optim.Adam(model.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
     order = torch.Generator().manual_seed(cfg.seed)
-    val_batches = val_data.batches(cfg.eval_batch_size)
+    val_batches = val_data.batches(cfg.eval_batch_size, by_length=True)
     rows: list[dict] = []
     timing: list[dict] = []
     step, start_epoch = 0, 1
@@ -185,7 +185,7 @@ def train(
         began = time.perf_counter()
         model.train()
         sums = torch.zeros(3, dtype=torch.float64)
-        batches = train_data.batches(cfg.batch_size, order)
+        batches = train_data.batches(cfg.batch_size, order, by_length=True)
         for src, trg in tqdm(batches, desc=f"epoch {epoch}/{cfg.epochs}", mininterval=10):
             step += 1
             lr = learning_rate(
@@ -193,24 +193,22 @@ def train(
             )
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            gold = trg[:, 1:]
-            logits = model(src, trg[:, :-1])
+            counted = trg[:, 1:] != PAD
+            gold = trg[:, 1:][counted]
+            logits = model(src, trg[:, :-1], counted)
             loss_sum = F.cross_entropy(
-                logits.transpose(1, 2),
-                gold,
-                ignore_index=PAD,
-                reduction="sum",
-                label_smoothing=cfg.label_smoothing,
+                logits, gold, reduction="sum", label_smoothing=cfg.label_smoothing
             )
-            tokens = (gold != PAD).sum()
             optimizer.zero_grad(set_to_none=True)
-            (loss_sum / tokens).backward()
+            (loss_sum / gold.numel()).backward()
             optimizer.step()
             if enforcer:
                 enforcer.apply()
             with torch.no_grad():
-                correct = ((logits.argmax(-1) == gold) & (gold != PAD)).sum()
-            sums += torch.stack([loss_sum.detach().double(), tokens.double(), correct.double()])
+                correct = (logits.argmax(-1) == gold).sum()
+            sums += torch.tensor(
+                [float(loss_sum.detach()), gold.numel(), float(correct)], dtype=torch.float64
+            )
         train_metrics = {
             "loss": float(sums[0] / sums[1]),
             "ppl": float(torch.exp(sums[0] / sums[1])),
