@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from prunescape.translation import corpus
@@ -39,6 +38,7 @@ from prunescape.translation.evaluation import greedy_decode
 from prunescape.translation.model import Transformer, TransformerConfig, count_parameters
 from prunescape.translation.schedule import learning_rate
 from prunescape.translation.synthetic import generate_corpus
+from prunescape.translation.training import train_step
 
 
 def make_data(args: argparse.Namespace) -> tuple[list[str], dict[str, Batcher]]:
@@ -65,30 +65,6 @@ def padded_positions(batches: list[Batch]) -> int:
     return sum(trg[:, 1:].numel() for _, trg in batches)
 
 
-def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batch: Batch, step: int):
-    """One step of ``training.train``'s loop (less its metric bookkeeping)."""
-    src, trg = batch
-    lr = learning_rate(step, d_model=model.cfg.d_model, lr_mul=0.5, warmup=4000)
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-    gold = trg[:, 1:]
-    logits = model(src, trg[:, :-1])
-    loss_sum = F.cross_entropy(
-        logits.transpose(1, 2), gold, ignore_index=PAD, reduction="sum", label_smoothing=0.1
-    )
-    optimizer.zero_grad(set_to_none=True)
-    (loss_sum / (gold != PAD).sum()).backward()
-    optimizer.step()
-
-
-def forward_backward(model: Transformer, batch: Batch) -> None:
-    """The FLOP-bearing part of a training step (Adam's update has no matmuls)."""
-    src, trg = batch
-    logits = model(src, trg[:, :-1])
-    F.cross_entropy(logits.transpose(1, 2), trg[:, 1:], ignore_index=PAD).backward()
-    model.zero_grad(set_to_none=True)
-
-
 def counted_flops(fn: Callable[[], object]) -> int:
     with FlopCounterMode(display=False) as counter:
         fn()
@@ -96,14 +72,16 @@ def counted_flops(fn: Callable[[], object]) -> int:
 
 
 def analytic_forward_flops(model: Transformer, batches: list[Batch]) -> int:
-    """2 FLOPs per weight per position, plus QKᵀ and AV (4·Lq·Lk·d per layer), padded shapes."""
+    """2 FLOPs per weight per position, plus QKᵀ and AV (4·Lq·Lk·d per layer), padded shapes;
+    the output projection only at counted (non-pad) target tokens."""
     cfg = model.cfg
     enc = sum(p.numel() for p in model.encoder.parameters() if p.dim() == 2)
     dec = sum(p.numel() for p in model.decoder.parameters() if p.dim() == 2)
     total = 0
     for src, trg in batches:
         b, s, t = src.shape[0], src.shape[1], trg.shape[1] - 1
-        weights = enc * b * s + (dec + cfg.vocab_size * cfg.d_model) * b * t
+        projected = int((trg[:, 1:] != PAD).sum())  # training projects counted tokens only
+        weights = enc * b * s + dec * b * t + cfg.vocab_size * cfg.d_model * projected
         attention = cfg.layers * 4 * b * cfg.d_model * (s * s + t * t + t * s)
         total += 2 * weights + attention
     return total
@@ -154,7 +132,7 @@ def main() -> None:
     model = Transformer(cfg)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
     generator = torch.Generator().manual_seed(0)
-    train_batches = data["train"].batches(args.batch_size, generator)
+    train_batches = data["train"].batches(args.batch_size, generator, by_length=True)
     needed = args.warmup_steps + args.steps
     train_batches = (train_batches * (needed // len(train_batches) + 1))[:needed]
     eval_batches = data["val"].batches(args.eval_batch_size)
@@ -178,13 +156,16 @@ def main() -> None:
     model.train()
     step_times = []
     for step, batch in enumerate(train_batches, start=1):
-        seconds = timed(lambda step=step, batch=batch: train_step(model, optimizer, batch, step))
+        lr = learning_rate(step, d_model=cfg.d_model, lr_mul=0.5, warmup=4000)
+        seconds = timed(lambda lr=lr, batch=batch: train_step(model, optimizer, batch, lr, 0.1))
         if step > args.warmup_steps:
             step_times.append(seconds)
     timed_batches = train_batches[args.warmup_steps :]
     train_s = sum(step_times)
     train_tokens = target_tokens(timed_batches)
-    train_flops = sum(counted_flops(lambda b=b: forward_backward(model, b)) for b in timed_batches)
+    train_flops = sum(  # lr 0: the counted step leaves the weights as they are
+        counted_flops(lambda b=b: train_step(model, optimizer, b, 0.0, 0.1)) for b in timed_batches
+    )
     train_analytic = 3 * analytic_forward_flops(model, timed_batches)
 
     # (c) evaluation and greedy decoding

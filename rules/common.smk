@@ -44,6 +44,10 @@ SCALES = [f"{s:g}" for s in config["landscape"]["scales"]]
 TILES = range(config["landscape"]["tiles"])
 SETTINGS = list(config["attention"]["settings"])
 ENV = "../envs/prunescape.yaml"
+DEVICE = config["device"]
+# GPUs booked by each model job (training, evaluation, landscape tiles); the
+# SLURM executor turns this into --gpus. "auto" books none and uses one if present.
+GPUS = 1 if DEVICE == "cuda" else 0
 
 
 wildcard_constraints:

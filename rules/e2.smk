@@ -41,7 +41,9 @@ rule e2_retrain:
     resources:
         mem_mb=4000,
         runtime=train_runtime,
+        gpu=GPUS,
     params:
+        device=DEVICE,
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
     script:

@@ -54,7 +54,9 @@ rule landscape_tile:
     resources:
         mem_mb=4000,
         runtime=60,
+        gpu=GPUS,
     params:
+        device=DEVICE,
         landscape=lookup(dpath="landscape", within=config),
         model=lookup(dpath="model", within=config),
     script:

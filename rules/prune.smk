@@ -43,7 +43,9 @@ rule retrain_ticket:
     resources:
         mem_mb=4000,
         runtime=train_runtime,
+        gpu=GPUS,
     params:
+        device=DEVICE,
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
         random_seed=derive_seed(config["train"]["seed"], "random-init"),

@@ -22,7 +22,9 @@ rule train_baseline:
     resources:
         mem_mb=4000,
         runtime=train_runtime,
+        gpu=GPUS,
     params:
+        device=DEVICE,
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
         init_seed=derive_seed(config["train"]["seed"], "baseline-init"),
@@ -44,7 +46,10 @@ rule evaluate_model:
     conda:
         ENV
     threads: 1
+    resources:
+        gpu=GPUS,
     params:
+        device=DEVICE,
         model=lookup(dpath="model", within=config),
     script:
         "../scripts/evaluate_model.py"

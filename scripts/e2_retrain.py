@@ -8,7 +8,7 @@ from prunescape.runtime import job
 from prunescape.translation.artifacts import build_model, load_split, load_vocab
 from prunescape.translation.training import TrainConfig, train
 
-with job(snakemake.threads, snakemake.log[0]):
+with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device:
     alpha, beta = float(snakemake.wildcards.alpha), float(snakemake.wildcards.beta)
     itos = load_vocab(snakemake.input.vocab)
     w0, _ = load_checkpoint(snakemake.input.w0)
@@ -17,7 +17,7 @@ with job(snakemake.threads, snakemake.log[0]):
     x = {k[2:]: v for k, v in axes.items() if k.startswith("x.")}
     y = {k[2:]: v for k, v in axes.items() if k.startswith("y.")}
     train(
-        build_model(snakemake.params.model, len(itos)),
+        build_model(snakemake.params.model, len(itos)).to(device),
         starting_point(w0, x, y, alpha, beta, masks),
         load_split(snakemake.input.train),
         load_split(snakemake.input.val),

@@ -6,10 +6,10 @@ from prunescape.runtime import job
 from prunescape.translation.artifacts import load_batches, load_model, load_vocab
 from prunescape.translation.batching import batch_sums
 
-with job(snakemake.threads, snakemake.log[0]):
+with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device:
     cfg = snakemake.params.landscape
     itos = load_vocab(snakemake.input.vocab)
-    model = load_model(snakemake.input.weights, snakemake.params.model, len(itos))
+    model = load_model(snakemake.input.weights, snakemake.params.model, len(itos)).to(device)
     center, _ = load_checkpoint(snakemake.input.weights)
     dx, dy, _ = load_directions(snakemake.input.directions)
     nx, ny = cfg["resolution"]

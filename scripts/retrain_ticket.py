@@ -9,7 +9,7 @@ from prunescape.runtime import job
 from prunescape.translation.artifacts import build_model, load_split, load_vocab, load_weights
 from prunescape.translation.training import TrainConfig, parameters, train
 
-with job(snakemake.threads, snakemake.log[0]):
+with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device:
     itos = load_vocab(snakemake.input.vocab)
     masks, mask_meta = load_checkpoint(snakemake.input.masks)
     init_arm = snakemake.wildcards.init
@@ -18,7 +18,7 @@ with job(snakemake.threads, snakemake.log[0]):
         init = parameters(build_model(snakemake.params.model, len(itos)))
     else:
         init, _ = load_weights(snakemake.input.init)
-    model = build_model(snakemake.params.model, len(itos))
+    model = build_model(snakemake.params.model, len(itos)).to(device)
     train(
         model,
         init,

@@ -33,3 +33,33 @@ def test_default_and_paper_configs_validate(tmp_path):
         result = snakemake(tmp_path, REPO / "config" / name, "-n", "--quiet", "rules")
         assert result.returncode == 0, result.stderr[-2000:]
         assert "attention_train" in result.stdout + result.stderr
+
+
+def _rules_booking_gpus(output: str) -> set[str]:
+    """Rules of a dry run whose jobs list ``gpu=1`` among their resources."""
+    booked, rule = set(), None
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] in ("rule", "localrule"):
+            rule = words[1].rstrip(":")
+        elif words[:1] == ["resources:"] and "gpu=1" in line:
+            booked.add(rule)
+    return booked
+
+
+@pytest.mark.parametrize(
+    ("device", "expected"),
+    [
+        ("cpu", set()),
+        ("auto", set()),
+        (
+            "cuda",
+            {"train_baseline", "retrain_ticket", "e2_retrain", "evaluate_model", "landscape_tile"},
+        ),
+    ],
+)
+def test_gpus_are_booked_for_model_jobs_on_cuda(tmp_path, device, expected):
+    config = write_config(tmp_path / "gpu.yaml", {"device": device})
+    result = snakemake(tmp_path, config, "-n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert _rules_booking_gpus(result.stdout + result.stderr) == expected

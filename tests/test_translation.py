@@ -26,6 +26,7 @@ from prunescape.translation.model import Transformer, TransformerConfig, sinusoi
 from prunescape.translation.schedule import learning_rate
 from prunescape.translation.training import TrainConfig, parameters, train
 
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 MULTI30K = Path(__file__).resolve().parents[2] / "shared" / "data" / "multi30k"
 PRUNE_PATTERNS = [r"attn\.(q|k|v|o)\.weight$", r"ffn\.w_(1|2)\.weight$"]
 TINY_MODEL = {"d_model": 16, "d_inner": 32, "layers": 1, "heads": 2, "dropout": 0.1}
@@ -333,9 +334,11 @@ def prune_masks(model: Transformer, rate: float = 0.5) -> dict[str, torch.Tensor
     return global_magnitude_masks(parameters(model), names, rate)
 
 
-def run(out: Path, data: Data, *, stop_after=None, masks=False, train_data=None, **cfg):
+def run(
+    out: Path, data: Data, *, stop_after=None, masks=False, train_data=None, device="cpu", **cfg
+):
     """Train a freshly built tiny model (same seeded init every time) into ``out``."""
-    model = tiny_model(len(data.itos))
+    model = tiny_model(len(data.itos)).to(device)
     return train(
         model,
         parameters(model),
@@ -439,6 +442,35 @@ def test_resume_state_of_other_inputs_is_ignored(data, tmp_path, capsys, change)
     assert "resuming" not in capsys.readouterr().out
     run(clean, data, **other)
     assert_same_run(clean, interrupted)
+
+
+@needs_cuda
+def test_cuda_training_resumes_exactly_and_writes_cpu_tensors(data, tmp_path):
+    clean, interrupted = tmp_path / "clean", tmp_path / "interrupted"
+    run(clean, data, masks=True, device="cuda")
+    run(interrupted, data, masks=True, device="cuda", stop_after=1)
+    state, _ = load_checkpoint(interrupted / ".resume" / "state.pt")
+    assert "rng.cuda" in state
+    run(interrupted, data, masks=True, device="cuda")
+    assert_same_run(clean, interrupted)
+    final = weights(clean / "final.pt")
+    assert {t.device.type for t in final.values()} == {"cpu"}
+    masks = prune_masks(tiny_model(len(data.itos)))
+    for name, mask in masks.items():
+        assert not bool(final[name][~mask.bool()].any()), name
+
+
+@needs_cuda
+def test_cuda_evaluation_matches_cpu(data):
+    model = tiny_model(len(data.itos))
+    on_cpu = evaluate(model, data.val.batches(8))
+    src, _ = data.val.collate(list(range(8)))
+    cpu_tokens = greedy_decode(model, src)
+    model.cuda()
+    assert evaluate(model, data.val.batches(8)) == pytest.approx(on_cpu, rel=1e-4)
+    gpu_tokens = greedy_decode(model, src)
+    assert gpu_tokens.device.type == "cpu" and gpu_tokens[:, 0].eq(BOS).all()
+    assert gpu_tokens.shape[0] == cpu_tokens.shape[0] == 8
 
 
 def test_masks_hold_through_training(data, tmp_path):

@@ -106,7 +106,7 @@ class MaskEnforcer:
                 raise ValueError(
                     f"mask {name!r} has shape {tuple(mask.shape)}, parameter {tuple(param.shape)}"
                 )
-            keep = mask.to(param.dtype)
+            keep = mask.to(device=param.device, dtype=param.dtype)
             param.register_hook(lambda grad, keep=keep: grad * keep)
             self.pairs.append((param, keep))
 

@@ -1,8 +1,10 @@
-"""Process set-up shared by the workflow's scripts: threads, determinism, logs."""
+"""Process set-up shared by the workflow's scripts: threads, device, determinism, logs."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,16 +12,43 @@ from pathlib import Path
 import torch
 
 
+class DeviceError(RuntimeError):
+    """The configured device is not usable on this host."""
+
+
+def select_device(name: str = "cpu") -> torch.device:
+    """The torch device for config key ``device``: cpu, cuda, or auto (cuda when present).
+
+    On CUDA, cuBLAS gets a fixed workspace so deterministic algorithms can be
+    enforced; results are then repeatable on the same GPU model and software,
+    though not byte-identical to a CPU run.
+    """
+    if name not in ("cpu", "cuda", "auto"):
+        raise DeviceError(f"config key device: expected cpu, cuda or auto, got {name!r}")
+    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+        raise DeviceError(
+            f"config key device: cuda, but host {socket.gethostname()} has no usable GPU "
+            f"(torch {torch.__version__}, {build}); request a GPU for this job or set device: cpu"
+        )
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.backends.cudnn.benchmark = False
+    return torch.device("cuda", torch.cuda.current_device())
+
+
 @contextlib.contextmanager
-def job(threads: int = 1, log: str | None = None) -> Iterator[None]:
-    """Pin torch to the job's threads and send stdout/stderr (progress bars) to the log.
+def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterator[torch.device]:
+    """Pin torch to the job's threads, pick its device, and send stdout/stderr
+    (progress bars) to the log. Yields the device.
 
     A fixed thread count keeps CPU results byte-identical between reruns.
     """
     torch.set_num_threads(max(1, threads))
     torch.use_deterministic_algorithms(True, warn_only=True)
     if not log:
-        yield
+        yield select_device(device)
         return
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -28,7 +57,7 @@ def job(threads: int = 1, log: str | None = None) -> Iterator[None]:
         contextlib.redirect_stdout(handle),
     ):
         try:
-            yield
+            yield select_device(device)
         except BaseException:
             traceback.print_exc(file=handle)
             raise

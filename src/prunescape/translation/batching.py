@@ -64,19 +64,21 @@ class Batcher:
 
 
 def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
-    """(summed token loss, target tokens, correct argmax tokens), float64, unsmoothed.
+    """(summed token loss, target tokens, correct argmax tokens), float64 on the CPU,
+    unsmoothed; the batch runs on the model's device.
 
     Teacher-forced: the model sees trg[:, :-1] and predicts trg[:, 1:]; padding
     is not counted, the end-of-sentence token is.
     """
-    src, trg = batch
+    device = next(model.parameters()).device
+    src, trg = batch[0].to(device), batch[1].to(device)
     gold = trg[:, 1:]
     counted = gold != PAD
     gold = gold[counted]
     logits = model(src, trg[:, :-1], counted)
     loss = F.cross_entropy(logits, gold, reduction="sum")
     correct = (logits.argmax(-1) == gold).sum()
-    return torch.stack([loss.double(), torch.tensor(gold.numel()).double(), correct.double()])
+    return torch.tensor([float(loss), gold.numel(), float(correct)], dtype=torch.float64)
 
 
 def summarise(sums: torch.Tensor) -> dict[str, float]:

@@ -12,12 +12,17 @@ from prunescape.translation.model import Transformer
 
 @torch.no_grad()
 def greedy_decode(model: Transformer, src: torch.Tensor, max_extra: int = 10) -> torch.Tensor:
-    """Token ids (batch, length) chosen greedily, stopping when every row emitted </s>."""
+    """Token ids (batch, length) chosen greedily, stopping when every row emitted </s>.
+
+    Runs on the model's device; the result is on the CPU.
+    """
     model.eval()
+    device = next(model.parameters(), torch.empty(0)).device
+    src = src.to(device)
     memory, src_mask = model.encode(src)
     limit = min(model.cfg.max_len, int((src != PAD).sum(1).max()) + max_extra)
-    out = torch.full((src.shape[0], 1), BOS, dtype=torch.long)
-    done = torch.zeros(src.shape[0], dtype=torch.bool)
+    out = torch.full((src.shape[0], 1), BOS, dtype=torch.long, device=device)
+    done = torch.zeros(src.shape[0], dtype=torch.bool, device=device)
     for _ in range(limit - 1):
         logits = model.logits(model.decode(out, memory, src_mask)[:, -1])
         nxt = logits.argmax(-1).masked_fill(done, PAD)
@@ -25,7 +30,7 @@ def greedy_decode(model: Transformer, src: torch.Tensor, max_extra: int = 10) ->
         done |= nxt == EOS
         if done.all():
             break
-    return out
+    return out.cpu()
 
 
 def translate(model: Transformer, data: Batcher, itos: list[str], batch_size: int = 128):

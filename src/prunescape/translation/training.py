@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from prunescape.io import load_checkpoint, save_checkpoint, write_csv
 from prunescape.pruning import MaskEnforcer
-from prunescape.translation.batching import Batcher, evaluate
+from prunescape.translation.batching import Batch, Batcher, evaluate
 from prunescape.translation.corpus import PAD
 from prunescape.translation.model import Transformer
 from prunescape.translation.schedule import learning_rate
@@ -56,8 +56,8 @@ class TrainConfig:
 
 
 def parameters(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Distinct parameters by name (a tied tensor appears once), detached copies."""
-    return {name: p.detach().clone() for name, p in model.named_parameters()}
+    """Distinct parameters by name (a tied tensor appears once), detached CPU copies."""
+    return {name: p.detach().to("cpu", copy=True) for name, p in model.named_parameters()}
 
 
 def load_parameters(model: torch.nn.Module, params: dict[str, torch.Tensor]) -> None:
@@ -125,6 +125,35 @@ def _link(source: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def train_step(
+    model: Transformer,
+    optimizer: torch.optim.Optimizer,
+    batch: Batch,
+    lr: float,
+    label_smoothing: float,
+) -> torch.Tensor:
+    """One Adam step at ``lr`` on the batch's non-pad target tokens (on the model's device).
+
+    Returns the step's (smoothed loss sum, tokens, correct argmax tokens), float64, CPU.
+    """
+    device = next(model.parameters()).device
+    src, trg = batch[0].to(device), batch[1].to(device)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    counted = trg[:, 1:] != PAD
+    gold = trg[:, 1:][counted]
+    logits = model(src, trg[:, :-1], counted)
+    loss_sum = F.cross_entropy(logits, gold, reduction="sum", label_smoothing=label_smoothing)
+    optimizer.zero_grad(set_to_none=True)
+    (loss_sum / gold.numel()).backward()
+    optimizer.step()
+    with torch.no_grad():
+        correct = (logits.argmax(-1) == gold).sum()
+    return torch.tensor(
+        [float(loss_sum.detach()), gold.numel(), float(correct)], dtype=torch.float64
+    )
+
+
 def train(
     model: Transformer,
     init: dict[str, torch.Tensor],
@@ -139,11 +168,14 @@ def train(
 ) -> pd.DataFrame:
     """Train ``model`` from ``init`` (masked if ``masks``), writing the run folder.
 
-    ``stop_after`` ends the run after that many epochs as if interrupted (tests).
-    Returns the per-epoch metrics.
+    Runs on the model's device; batches move there step by step, and every file
+    written holds CPU tensors. ``stop_after`` ends the run after that many epochs
+    as if interrupted (tests). Returns the per-epoch metrics.
     """
     run = RunFolder(out)
+    device = next(model.parameters()).device
     meta = dict(meta or {})
+    meta["device"] = device.type
     meta["train"] = asdict(cfg)
     meta["model"] = model.cfg.to_dict()
     key = fingerprint(
@@ -173,6 +205,8 @@ def train(
         optimizer.load_state_dict(_optimizer_state(tensors, state["optimizer"]))
         order.set_state(tensors["rng.order"])
         torch.set_rng_state(tensors["rng.torch"])
+        if device.type == "cuda":
+            torch.cuda.set_rng_state(tensors["rng.cuda"], device)
         rows, timing, step = state["rows"], state["timing"], state["step"]
         start_epoch = state["epoch"] + 1
         print(f"resuming after epoch {state['epoch']} from {run.state}", flush=True)
@@ -186,29 +220,14 @@ def train(
         model.train()
         sums = torch.zeros(3, dtype=torch.float64)
         batches = train_data.batches(cfg.batch_size, order, by_length=True)
-        for src, trg in tqdm(batches, desc=f"epoch {epoch}/{cfg.epochs}", mininterval=10):
+        for batch in tqdm(batches, desc=f"epoch {epoch}/{cfg.epochs}", mininterval=10):
             step += 1
             lr = learning_rate(
                 step, d_model=model.cfg.d_model, lr_mul=cfg.lr_mul, warmup=cfg.warmup
             )
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            counted = trg[:, 1:] != PAD
-            gold = trg[:, 1:][counted]
-            logits = model(src, trg[:, :-1], counted)
-            loss_sum = F.cross_entropy(
-                logits, gold, reduction="sum", label_smoothing=cfg.label_smoothing
-            )
-            optimizer.zero_grad(set_to_none=True)
-            (loss_sum / gold.numel()).backward()
-            optimizer.step()
+            sums += train_step(model, optimizer, batch, lr, cfg.label_smoothing)
             if enforcer:
                 enforcer.apply()
-            with torch.no_grad():
-                correct = (logits.argmax(-1) == gold).sum()
-            sums += torch.tensor(
-                [float(loss_sum.detach()), gold.numel(), float(correct)], dtype=torch.float64
-            )
         train_metrics = {
             "loss": float(sums[0] / sums[1]),
             "ppl": float(torch.exp(sums[0] / sums[1])),
@@ -224,7 +243,7 @@ def train(
         )
         timing.append({"epoch": epoch, "seconds": round(time.perf_counter() - began, 3)})
         save_checkpoint(run.epoch(epoch, resume=True), parameters(model), {**meta, "epoch": epoch})
-        _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch)
+        _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, device)
         print(f"epoch {epoch}: {rows[-1]}", flush=True)
         if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs:
             return pd.DataFrame(rows)
@@ -266,12 +285,15 @@ def _optimizer_state(tensors: dict[str, torch.Tensor], skeleton: dict) -> dict:
     }
 
 
-def _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch) -> None:
+def _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, device) -> None:
     optim_tensors, skeleton = _optimizer_tensors(optimizer.state_dict())
+    optim_tensors = {k: v.cpu() for k, v in optim_tensors.items()}
     tensors = {f"param.{k}": v for k, v in parameters(model).items()}
     tensors.update(optim_tensors)
     tensors["rng.order"] = order.get_state()
     tensors["rng.torch"] = torch.get_rng_state()
+    if device.type == "cuda":
+        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
     state = {
         "key": key,
         "epoch": epoch,
