@@ -11,26 +11,18 @@ import pandas as pd
 import pytest
 
 from prunescape.render import video_page
-from prunescape.summary import (
-    AGREES,
-    DISAGREES,
-    NO_DIFFERENCE,
-    PARTLY,
-    Document,
-    best_points,
+from prunescape.summary import results_summary, setup_sentence
+from prunescape.summary.claims import AGREES, DISAGREES, NO_DIFFERENCE, PARTLY
+from prunescape.summary.document import Document
+from prunescape.summary.e1 import e1_claims, measured_order_text, order_agreement
+from prunescape.summary.e2 import best_points, e2_claims
+from prunescape.summary.e3 import compare_models, e3_claims
+from prunescape.summary.landscape import (
     centre_curvature,
-    compare_models,
-    e1_claims,
-    e2_claims,
-    e3_claims,
     flatness_table,
     landscape_claims,
     loss_range,
-    measured_order_text,
-    order_agreement,
-    results_summary,
     second_derivative,
-    setup_sentence,
 )
 
 

@@ -1,0 +1,144 @@
+"""The study's claims set beside our measured numbers, as Markdown and as an HTML page.
+
+Pure functions on the workflow's tables (E1 ``attention/summary.csv``, E3
+``tickets/comparison.csv``, E2 ``e2/summary.csv`` and ``e2/surfaces.csv``, the
+tidy ``landscape/landscapes.csv``): frames in; numbers, frames and text out.
+:func:`results_summary` assembles one :class:`Document`, which renders as
+Markdown (``summary.md``) and as a self-contained HTML page, because a
+Snakemake report shows HTML pages inline but only offers Markdown as a download.
+
+Every verdict follows a rule stated next to it; where the study's claim has no
+measurable form (or the experiment was not run) the verdict says so.
+
+The package keeps one job per module: :mod:`~prunescape.summary.document` (the two
+renderings), :mod:`~prunescape.summary.claims` (verdicts and shared helpers), and
+one module per experiment (``e1``, ``e2``, ``e3``, ``landscape``) with its tables
+and claims; this module only assembles them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from prunescape.summary.claims import (
+    AGREES,
+    DISAGREES,
+    NO_DIFFERENCE,
+    NOT_JUDGED,
+    NOT_RUN,
+    PARTLY,
+    claims_frame,
+)
+from prunescape.summary.document import Document
+from prunescape.summary.e1 import STUDY_E1_ORDER, e1_claims, e1_table, measured_order_text
+from prunescape.summary.e2 import e2_claims, e2_table, point_name, point_ranks
+from prunescape.summary.e3 import e3_claims, e3_table
+from prunescape.summary.landscape import flatness_table, landscape_claims
+
+
+def setup_sentence(
+    run: str, *, corpus: str, layers: int, d_model: int, epochs: int, grid: list[int]
+) -> str:
+    """One sentence on the run's size, for the summary's introduction."""
+    return (
+        f"Run `{run}` used the {corpus} corpus, a {layers}+{layers}-layer transformer with "
+        f"d_model {d_model}, {epochs} training epochs, and landscape grids of "
+        f"{grid[0]}×{grid[1]} points."
+    )
+
+
+def results_summary(
+    *,
+    attention: pd.DataFrame,
+    tickets: pd.DataFrame,
+    e2_summary: pd.DataFrame,
+    e2_surfaces: pd.DataFrame | None,
+    landscapes: pd.DataFrame,
+    landscape_epoch: int,
+    run: str,
+    setup: str = "",
+    e2_rate: int | None = None,
+) -> Document:
+    """The results page: claims at a glance, then each experiment's numbers."""
+    models = list(tickets["model"])
+    flatness = flatness_table(landscapes, landscape_epoch, models)
+    e1 = e1_claims(attention)
+    e3 = e3_claims(tickets)
+    land = landscape_claims(flatness, models)
+    e2 = e2_claims(e2_summary, tickets, e2_rate)
+    claims = [*e1, *e2, *e3, *land]
+
+    doc = Document(f"Results of run {run}: the study's claims beside our numbers")
+    intro = (
+        "Every line sets a finding of Park & Woo's talk “Convergence Rate of Transformer "
+        "with Pruning” (2022) beside the number this run measured, with a verdict by the "
+        "rule stated in the line. "
+    )
+    if setup:
+        intro += setup + " "
+    intro += (
+        "A small configuration tests the workflow and the direction of each effect, not "
+        "the study at its size: read a disagreement as “not reproduced at this scale”."
+    )
+    doc.paragraph(intro)
+    counts = pd.Series([c.verdict for c in claims]).value_counts()
+    doc.paragraph(
+        "Verdicts: "
+        + ", ".join(f"{counts.get(v, 0)} × {v}" for v in (AGREES, PARTLY, DISAGREES))
+        + f", {sum(counts.get(v, 0) for v in (NO_DIFFERENCE, NOT_JUDGED, NOT_RUN))} "
+        "without a verdict."
+    )
+    doc.heading("At a glance")
+    doc.table(claims_frame(claims))
+
+    doc.heading("E1: optimisers on one attention block")
+    measured = measured_order_text(attention) or "not run"
+    doc.paragraph(
+        f"Study: {STUDY_E1_ORDER}. Measured (fastest first, by validation epochs to the loss "
+        f"threshold, then final validation loss): **{measured}**. "
+        "The decay exponent p fits loss − best ∝ T^−p (p = 1 is O(1/T), p = 2 is O(1/T²))."
+    )
+    if not attention.empty:
+        doc.table(e1_table(attention))
+    doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in e1])
+
+    doc.heading("E2: retraining from starting points w0 + αx + βy")
+    doc.paragraph(
+        "x = w* − w0 points from the recorded init to the trained baseline, y is a random "
+        "filter-normalised direction; every point keeps the pruning mask. Best points by "
+        "final validation loss (start loss is epoch 0, before retraining):"
+    )
+    doc.table(e2_table(e2_summary, e2_surfaces, n=min(5, len(e2_summary))))
+    beating = point_ranks(e2_summary)
+    beating = beating[beating["beats_centre"].astype(bool)]
+    doc.paragraph(
+        "Points that end below the centre (0, 0) in validation loss: "
+        + (
+            ", ".join(
+                point_name(a, b) for a, b in zip(beating["alpha"], beating["beta"], strict=True)
+            )
+            or "none"
+        )
+        + "."
+    )
+    doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in e2])
+
+    doc.heading("E3: lottery tickets")
+    doc.paragraph(
+        "w0-R: R % of w* pruned, retrained from the recorded init w0 (winning ticket); "
+        "random-R: the same mask from a fresh init. Validation metrics after the last epoch."
+    )
+    doc.table(e3_table(tickets))
+    doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in e3])
+
+    doc.heading("E3: landscape flatness")
+    doc.paragraph(
+        f"Landscapes at epoch {landscape_epoch} (the last drawn). Loss range = highest − lowest "
+        "loss over the grid; curvature = central second difference of the loss at (0, 0) along "
+        "each direction, per unit of the filter-normalised direction (grid step × scale), so "
+        "smaller means a wider, flatter minimum."
+    )
+    if not flatness.empty:
+        doc.table(flatness, digits=4)
+    doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in land])
+    return doc
