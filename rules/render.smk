@@ -137,8 +137,15 @@ rule results_summary:
 
 
 # Seconds each: on a cluster they run on the submitting host instead of
-# waiting in the queue (see profiles/slurm).
+# waiting in the queue (see profiles/slurm). The download runs there too, as
+# compute nodes often have no internet.
 localrules:
+    multi30k_raw,
+    attention_dataset,
+    translation_data,
+    landscape_eval_set,
+    prune_masks,
+    e2_axes,
     attention_analysis,
     tickets_comparison,
     landscape_collect,
