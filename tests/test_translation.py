@@ -473,6 +473,25 @@ def test_cuda_evaluation_matches_cpu(data):
     assert gpu_tokens.shape[0] == cpu_tokens.shape[0] == 8
 
 
+def test_all_ones_masks_train_exactly_like_no_masks(data, tmp_path):
+    """The masked path changes nothing but the pruned entries: a mask that keeps
+    everything gives the dense run's weights bit for bit."""
+    dense, masked = tmp_path / "dense", tmp_path / "masked"
+    run(dense, data, epochs=2)
+    model = tiny_model(len(data.itos))
+    keep_all = {name: torch.ones_like(m) for name, m in prune_masks(model).items()}
+    train(
+        model,
+        parameters(model),
+        data.train,
+        data.val,
+        TrainConfig(**{**TINY_TRAIN, "epochs": 2}),
+        masked,
+        masks=keep_all,
+    )
+    assert_same_tensors(weights(dense / "final.pt"), weights(masked / "final.pt"))
+
+
 def test_masks_hold_through_training(data, tmp_path):
     epochs = 2
     run(tmp_path, data, masks=True, epochs=epochs, stop_after=1)
