@@ -1,7 +1,11 @@
-"""Bad configs fail at parse time, naming the key, before any job runs."""
+"""Config handling: bad configs fail at parse time naming the key, GPUs are booked
+only where the device asks for them, and the SLURM profile matches the local rules."""
+
+import re
 
 import pytest
-from conftest import snakemake, write_config
+import yaml
+from conftest import REPO, snakemake, write_config
 
 
 @pytest.mark.parametrize(
@@ -27,8 +31,6 @@ def test_bad_config_fails_before_any_job(tmp_path, overrides, expected):
 
 
 def test_default_and_paper_configs_validate(tmp_path):
-    from conftest import REPO
-
     for name in ("config.yaml", "multi30k-cpu.yaml", "paper.yaml"):
         result = snakemake(tmp_path, REPO / "config" / name, "-n", "--quiet", "rules")
         assert result.returncode == 0, result.stderr[-2000:]
@@ -63,3 +65,14 @@ def test_gpus_are_booked_for_model_jobs_on_cuda(tmp_path, device, expected):
     result = snakemake(tmp_path, config, "-n")
     assert result.returncode == 0, result.stderr[-2000:]
     assert _rules_booking_gpus(result.stdout + result.stderr) == expected
+
+
+def test_every_local_rule_is_free_of_job_step_slots():
+    """Local rules run on the submitting host; with a job-step slot each (the
+    profile's default) they would queue behind one another there."""
+    block = (REPO / "rules" / "render.smk").read_text().split("localrules:")[1]
+    local = set(re.findall(r"^    (\w+),$", block, flags=re.MULTILINE))
+    assert {"multi30k_raw", "results_summary"} <= local
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.v8+.yaml").read_text())
+    free = {rule for rule, res in profile["set-resources"].items() if res.get("jobstep_slots") == 0}
+    assert free == local
