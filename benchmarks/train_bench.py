@@ -272,12 +272,12 @@ def main() -> None:
     train_rate, eval_rate = train_tokens / train_s, eval_tokens / eval_s
     print(f"evaluate / train tokens/s      = {eval_rate / train_rate:.2f}  (FLOPs alone: ~3)")
     print(f"(d) train FLOP/s / matmul peak = {train_flops / train_s / peak:.2f}")
+    print(f"    eval FLOP/s / matmul peak  = {eval_flops / eval_s / peak:.2f}")
     print(
         f"(e) training tokens/s, ours / textbook step = "
         f"{(train_tokens / train_s) / (plain_tokens / plain_s):.2f}  (the textbook step: "
         f"shuffled batches, {plain_real:.0%} real tokens, logits at every position)"
     )
-    print(f"    eval FLOP/s / matmul peak  = {eval_flops / eval_s / peak:.2f}")
     print(
         f"greedy decode: {decode_flops / eval_flops * len(data['val']) / len(data['test']):.1f}× "
         "the FLOPs per sentence of teacher-forced evaluation (the prefix is recomputed each step)"
