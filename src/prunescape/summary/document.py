@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,41 @@ def _inline_html(text: str) -> str:
     return INLINE_BOLD.sub(r"<strong>\1</strong>", text)
 
 
+def _markdown_table(header: list[str], rows: list[list[str]], numeric: list[bool]) -> str:
+    rule = "|" + "|".join("---:" if n else "---" for n in numeric) + "|"
+    return "\n".join([_markdown_row(header), rule, *(_markdown_row(row) for row in rows)])
+
+
+def _html_table(header: list[str], rows: list[list[str]], numeric: list[bool]) -> str:
+    head = "".join(f"<th>{_inline_html(h)}</th>" for h in header)
+    lines = [f"<table>\n<tr>{head}</tr>"]
+    for row in rows:
+        cells = "".join(
+            f'<td class="num">{_inline_html(c)}</td>' if n else f"<td>{_inline_html(c)}</td>"
+            for c, n in zip(row, numeric, strict=True)
+        )
+        lines.append(f"<tr>{cells}</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+# One renderer per block kind and format, called with the block's fields.
+MARKDOWN: dict[str, Callable[..., str]] = {
+    "heading": lambda level, text: f"{'#' * level} {text}",
+    "paragraph": lambda text: text,
+    "bullets": lambda items: "\n".join(f"- {item}" for item in items),
+    "table": _markdown_table,
+}
+HTML: dict[str, Callable[..., str]] = {
+    "heading": lambda level, text: f"<h{level}>{_inline_html(text)}</h{level}>",
+    "paragraph": lambda text: f"<p>{_inline_html(text)}</p>",
+    "bullets": lambda items: (
+        "<ul>" + "".join(f"<li>{_inline_html(i)}</li>" for i in items) + "</ul>"
+    ),
+    "table": _html_table,
+}
+
+
 @dataclass
 class Document:
     """Blocks kept as data so Markdown and HTML say exactly the same thing.
@@ -66,49 +102,14 @@ class Document:
         numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
         self.blocks.append(("table", header, rows, numeric))
 
+    def _render(self, renderers: dict[str, Callable[..., str]]) -> list[str]:
+        return [renderers[kind](*args) for kind, *args in self.blocks]
+
     def to_markdown(self) -> str:
-        parts = [f"# {self.title}"]
-        for block in self.blocks:
-            kind = block[0]
-            if kind == "heading":
-                parts.append(f"{'#' * block[1]} {block[2]}")
-            elif kind == "paragraph":
-                parts.append(block[1])
-            elif kind == "bullets":
-                parts.append("\n".join(f"- {item}" for item in block[1]))
-            else:
-                _, header, rows, numeric = block
-                lines = [_markdown_row(header)]
-                lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
-                lines += [_markdown_row(row) for row in rows]
-                parts.append("\n".join(lines))
-        return "\n\n".join(parts) + "\n"
+        return "\n\n".join([f"# {self.title}", *self._render(MARKDOWN)]) + "\n"
 
     def to_html(self) -> str:
-        body = [f"<h1>{_inline_html(self.title)}</h1>"]
-        for block in self.blocks:
-            kind = block[0]
-            if kind == "heading":
-                body.append(f"<h{block[1]}>{_inline_html(block[2])}</h{block[1]}>")
-            elif kind == "paragraph":
-                body.append(f"<p>{_inline_html(block[1])}</p>")
-            elif kind == "bullets":
-                items = "".join(f"<li>{_inline_html(item)}</li>" for item in block[1])
-                body.append(f"<ul>{items}</ul>")
-            else:
-                _, header, rows, numeric = block
-                head = "".join(f"<th>{_inline_html(h)}</th>" for h in header)
-                lines = [f"<table>\n<tr>{head}</tr>"]
-                for row in rows:
-                    cells = "".join(
-                        f'<td class="num">{_inline_html(c)}</td>'
-                        if n
-                        else f"<td>{_inline_html(c)}</td>"
-                        for c, n in zip(row, numeric, strict=True)
-                    )
-                    lines.append(f"<tr>{cells}</tr>")
-                lines.append("</table>")
-                body.append("\n".join(lines))
+        body = [f"<h1>{_inline_html(self.title)}</h1>", *self._render(HTML)]
         return (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{html.escape(self.title)}</title>\n<style>\n{PAGE_STYLE}\n</style>\n"
