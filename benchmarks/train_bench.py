@@ -21,7 +21,7 @@ Times are CPU time of this process with one thread (the default: steadiest on a
 shared machine, where it equals wall time when the machine is idle), wall time otherwise.
 
     python benchmarks/train_bench.py                      # about 30 s on 2 cores
-    python benchmarks/train_bench.py --multi30k ../shared/data/multi30k --d-model 64 \\
+    python benchmarks/train_bench.py --multi30k resources/multi30k --d-model 64 \\
         --d-inner 128 --train-sentences 10000        # the multi30k-cpu config's setting
     python benchmarks/train_bench.py --d-model 512 --d-inner 2048 --layers 6 --heads 8 \\
         --batch-size 192 --nouns 2000 --threads 2         # the study's model (slow on a CPU)
