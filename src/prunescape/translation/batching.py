@@ -63,22 +63,32 @@ class Batcher:
         return src, trg
 
 
-def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
-    """(summed token loss, target tokens, correct argmax tokens), float64 on the CPU,
-    unsmoothed; the batch runs on the model's device.
+def token_loss(
+    model: torch.nn.Module, batch: Batch, label_smoothing: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Teacher-forced loss of one batch on the model's device: the summed token loss
+    (differentiable) and (loss sum, target tokens, correct argmax tokens) as float64
+    on the CPU.
 
-    Teacher-forced: the model sees trg[:, :-1] and predicts trg[:, 1:]; padding
-    is not counted, the end-of-sentence token is.
+    The model sees trg[:, :-1] and predicts trg[:, 1:]; padding is neither
+    projected nor counted, the end-of-sentence token is.
     """
     device = next(model.parameters()).device
     src, trg = batch[0].to(device), batch[1].to(device)
-    gold = trg[:, 1:]
-    counted = gold != PAD
-    gold = gold[counted]
+    counted = trg[:, 1:] != PAD
+    gold = trg[:, 1:][counted]
     logits = model(src, trg[:, :-1], counted)
-    loss = F.cross_entropy(logits, gold, reduction="sum")
-    correct = (logits.argmax(-1) == gold).sum()
-    return torch.tensor([float(loss), gold.numel(), float(correct)], dtype=torch.float64)
+    loss = F.cross_entropy(logits, gold, reduction="sum", label_smoothing=label_smoothing)
+    with torch.no_grad():
+        correct = (logits.argmax(-1) == gold).sum()
+    sums = torch.tensor([float(loss.detach()), gold.numel(), float(correct)], dtype=torch.float64)
+    return loss, sums
+
+
+def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
+    """(summed token loss, target tokens, correct argmax tokens), unsmoothed, float64 on
+    the CPU: the landscape engine's and validation's measure of one batch."""
+    return token_loss(model, batch)[1]
 
 
 def summarise(sums: torch.Tensor) -> dict[str, float]:

@@ -28,13 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
 from prunescape.io import load_checkpoint, save_checkpoint, write_csv
 from prunescape.pruning import MaskEnforcer
-from prunescape.translation.batching import Batch, Batcher, evaluate
-from prunescape.translation.corpus import PAD
+from prunescape.translation.batching import Batch, Batcher, evaluate, summarise, token_loss
 from prunescape.translation.model import Transformer
 from prunescape.translation.schedule import learning_rate
 
@@ -136,22 +134,13 @@ def train_step(
 
     Returns the step's (smoothed loss sum, tokens, correct argmax tokens), float64, CPU.
     """
-    device = next(model.parameters()).device
-    src, trg = batch[0].to(device), batch[1].to(device)
     for group in optimizer.param_groups:
         group["lr"] = lr
-    counted = trg[:, 1:] != PAD
-    gold = trg[:, 1:][counted]
-    logits = model(src, trg[:, :-1], counted)
-    loss_sum = F.cross_entropy(logits, gold, reduction="sum", label_smoothing=label_smoothing)
+    loss_sum, sums = token_loss(model, batch, label_smoothing)
     optimizer.zero_grad(set_to_none=True)
-    (loss_sum / gold.numel()).backward()
+    (loss_sum / sums[1].item()).backward()
     optimizer.step()
-    with torch.no_grad():
-        correct = (logits.argmax(-1) == gold).sum()
-    return torch.tensor(
-        [float(loss_sum.detach()), gold.numel(), float(correct)], dtype=torch.float64
-    )
+    return sums
 
 
 def train(
@@ -228,17 +217,12 @@ def train(
             sums += train_step(model, optimizer, batch, lr, cfg.label_smoothing)
             if enforcer:
                 enforcer.apply()
-        train_metrics = {
-            "loss": float(sums[0] / sums[1]),
-            "ppl": float(torch.exp(sums[0] / sums[1])),
-            "acc": float(sums[2] / sums[1]),
-        }
         rows.append(
             {
                 "epoch": epoch,
                 "step": step,
                 "lr": lr,
-                **_prefixed(train_metrics, evaluate(model, val_batches)),
+                **_prefixed(summarise(sums), evaluate(model, val_batches)),
             }
         )
         timing.append({"epoch": epoch, "seconds": round(time.perf_counter() - began, 3)})
