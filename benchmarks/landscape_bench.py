@@ -32,7 +32,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from prunescape.landscape import (
     classification_sums,
-    evaluate,
+    pooled_sums,
     evaluate_grid,
     grid_coordinates,
     parameter_centre,
@@ -153,7 +153,7 @@ def reference_point(model: nn.Module, path: Path, x: float, y: float, batches: l
         for name, w in saved["state"].items()
     }
     model.load_state_dict(state)
-    evaluate(model, batches, classification_sums)
+    pooled_sums(model, batches, classification_sums)
 
 
 def main() -> None:
@@ -193,7 +193,7 @@ def main() -> None:
         path = Path(tmp) / "reference.pt"
         save_reference(path, model, directions)
         with torch.no_grad():
-            evaluate(model, batches, classification_sums)  # warm-up
+            pooled_sums(model, batches, classification_sums)  # warm-up
         times: dict[str, list[float]] = {"bare": [], "ours": [], "reference": []}
         for r in range(args.rounds):  # the methods take turns, so drifting load hits all alike
             y = float(ys[r % len(ys)])
@@ -208,7 +208,7 @@ def main() -> None:
                     # the reference left the model at (x, y), so the bare pass sees the
                     # same weights as ours did (a forward's cost can depend on the values)
                     times["bare"].append(
-                        timed(lambda: evaluate(model, batches, classification_sums))
+                        timed(lambda: pooled_sums(model, batches, classification_sums))
                     )
     bare_s, ours_s, ref_s = (statistics.median(times[k]) for k in ("bare", "ours", "reference"))
 
@@ -222,7 +222,7 @@ def main() -> None:
     engine_s /= skip_points
 
     with FlopCounterMode(display=False) as counter, torch.no_grad():
-        evaluate(model, batches, classification_sums)
+        pooled_sums(model, batches, classification_sums)
     flops = counter.get_total_flops()
     peak = matmul_peak(args.matmul)
     achieved = flops / ours_s

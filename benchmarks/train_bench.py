@@ -5,7 +5,7 @@ Measures in one run, on real padded batches of the synthetic corpus (CPU by defa
 (b) training throughput: target tokens/s of the training step (forward, label-smoothed
     loss, backward, Adam with the warm-up schedule), as in ``training.train``,
     timed over ``--steps`` steps after ``--warmup-steps`` untimed ones;
-(c) evaluation throughput: target tokens/s of ``batching.evaluate``, and greedy
+(c) evaluation throughput: target tokens/s of ``batching.eval_metrics``, and greedy
     decoding (``evaluation.greedy_decode``) in sentences/s (tokens/s: tokens emitted);
 (d) the FLOP/s each achieves as a fraction of (a). FLOPs are counted with
     ``torch.utils.flop_counter.FlopCounterMode`` on the same batches (padded positions
@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from prunescape.translation import corpus, multi30k
-from prunescape.translation.batching import Batch, Batcher, evaluate
+from prunescape.translation.batching import Batch, Batcher, eval_metrics
 from prunescape.translation.corpus import PAD
 from prunescape.translation.evaluation import greedy_decode
 from prunescape.translation.model import Transformer, TransformerConfig, count_parameters
@@ -223,10 +223,10 @@ def main() -> None:
 
     # (c) evaluation and greedy decoding
     model.eval()
-    evaluate(model, eval_batches[:1])  # warm-up
-    eval_s = min(timed(lambda: evaluate(model, eval_batches)) for _ in range(args.repeats))
+    eval_metrics(model, eval_batches[:1])  # warm-up
+    eval_s = min(timed(lambda: eval_metrics(model, eval_batches)) for _ in range(args.repeats))
     eval_tokens = target_tokens(eval_batches)
-    eval_flops = counted_flops(lambda: evaluate(model, eval_batches))
+    eval_flops = counted_flops(lambda: eval_metrics(model, eval_batches))
     eval_analytic = analytic_forward_flops(model, eval_batches)
 
     def decode_all() -> list[torch.Tensor]:
@@ -261,7 +261,7 @@ def main() -> None:
             sum(len(src) for src, _ in timed_batches),
             train_flops,
         ),
-        ("(c) evaluate", eval_s, eval_tokens, len(data["val"]), eval_flops),
+        ("(c) eval_metrics", eval_s, eval_tokens, len(data["val"]), eval_flops),
         ("(c) greedy decode", decode_s, decoded_tokens, len(data["test"]), decode_flops),
     ]
     for name, seconds, tokens, sentences, flops in rows:

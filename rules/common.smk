@@ -17,7 +17,12 @@ from prunescape.workflow import check_config, landscape_epochs
 check_config(config)
 
 RUN = f"results/{config['run']}"
+SEEDS = config["seeds"]
+# Per-seed artifacts live under results/<run>/seed_<s>/; shared ones (data, E1's
+# dataset, tuning, aggregates across seeds) directly under results/<run>/.
+SEED_DIR = f"{RUN}/seed_{{seed}}"
 ATTENTION = f"{RUN}/attention"
+ATTENTION_SEED = f"{SEED_DIR}/attention"
 DATA = f"{RUN}/data"
 MODELS = f"{RUN}/models"
 EPOCHS = config["train"]["epochs"]
@@ -51,6 +56,7 @@ GPUS = 1 if DEVICE == "cuda" else 0
 
 
 wildcard_constraints:
+    seed=r"\d+",
     setting="|".join(SETTINGS),
     rate=r"\d+",
     init="w0|random|rewind",

@@ -19,7 +19,7 @@ from prunescape.landscape import (
     centre_included,
     classification_sums,
     difference_direction,
-    evaluate,
+    pooled_sums,
     evaluate_grid,
     grid_axis,
     grid_coordinates,
@@ -30,7 +30,7 @@ from prunescape.landscape import (
     random_direction,
     run_tile,
     save_directions,
-    summarise,
+    metrics_from_sums,
     tile_rows,
     viewer_frame,
 )
@@ -51,7 +51,7 @@ def make_batches(sizes: tuple[int, ...] = (5, 3), seed: int = 1) -> list:
 def plain_sums(model: nn.Module, batches: list) -> list[float]:
     model.eval()
     with torch.no_grad():
-        return evaluate(model, batches, classification_sums).tolist()
+        return pooled_sums(model, batches, classification_sums).tolist()
 
 
 def model_at(model: nn.Module, weights: dict[str, torch.Tensor]) -> nn.Module:
@@ -315,9 +315,9 @@ def test_tied_weights_move_once_for_all_their_users():
 
 
 def test_summarise_handles_empty_and_huge_losses():
-    assert math.isnan(summarise(1.0, 0, 0)["loss"])
-    assert summarise(1e6, 1, 0)["ppl"] == math.inf
-    assert summarise(3.0, 2, 1) == {"loss": 1.5, "ppl": math.exp(1.5), "acc": 0.5}
+    assert math.isnan(metrics_from_sums(1.0, 0, 0)["loss"])
+    assert metrics_from_sums(1e6, 1, 0)["ppl"] == math.inf
+    assert metrics_from_sums(3.0, 2, 1) == {"loss": 1.5, "ppl": math.exp(1.5), "acc": 0.5}
 
 
 # Tiles and viewer ----------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from prunescape import io
-from prunescape.landscape import classification_sums, evaluate, merge_tiles
+from prunescape.landscape import classification_sums, merge_tiles, pooled_sums
 from prunescape.landscape.cli import main
 
 TESTS = Path(__file__).resolve().parent
@@ -39,7 +39,7 @@ def centre_sums(toy, state: dict[str, torch.Tensor]) -> list[float]:
     model.load_state_dict(state)
     model.eval()
     with torch.no_grad():
-        return evaluate(model, toy.batches(), classification_sums).tolist()
+        return pooled_sums(model, toy.batches(), classification_sums).tolist()
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

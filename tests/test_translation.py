@@ -19,7 +19,7 @@ from prunescape.io import CheckpointError, load_checkpoint, save_checkpoint
 from prunescape.pruning import MaskEnforcer, global_magnitude_masks, prunable_names
 from prunescape.translation import corpus, multi30k, synthetic
 from prunescape.translation.artifacts import load_model, load_vocab
-from prunescape.translation.batching import Batcher, evaluate
+from prunescape.translation.batching import Batcher, eval_metrics
 from prunescape.translation.corpus import BOS, EOS, PAD, SPECIALS, UNK
 from prunescape.translation.evaluation import greedy_decode, scores
 from prunescape.translation.model import Transformer, TransformerConfig, sinusoid_table
@@ -463,11 +463,11 @@ def test_cuda_training_resumes_exactly_and_writes_cpu_tensors(data, tmp_path):
 @needs_cuda
 def test_cuda_evaluation_matches_cpu(data):
     model = tiny_model(len(data.itos))
-    on_cpu = evaluate(model, data.val.batches(8))
+    on_cpu = eval_metrics(model, data.val.batches(8))
     src, _ = data.val.collate(list(range(8)))
     cpu_tokens = greedy_decode(model, src)
     model.cuda()
-    assert evaluate(model, data.val.batches(8)) == pytest.approx(on_cpu, rel=1e-4)
+    assert eval_metrics(model, data.val.batches(8)) == pytest.approx(on_cpu, rel=1e-4)
     gpu_tokens = greedy_decode(model, src)
     assert gpu_tokens.device.type == "cpu" and gpu_tokens[:, 0].eq(BOS).all()
     assert gpu_tokens.shape[0] == cpu_tokens.shape[0] == 8
@@ -636,9 +636,9 @@ def test_greedy_decode_real_model_and_evaluate(data):
         if EOS in row:
             assert set(row[row.index(EOS) + 1 :]) <= {PAD}
     # pooled sums: loss per token over all batches, however they are split
-    one = evaluate(model, data.val.batches(16))
-    ragged = evaluate(model, data.val.batches(5))
-    bucketed = evaluate(model, data.val.batches(7, by_length=True))
+    one = eval_metrics(model, data.val.batches(16))
+    ragged = eval_metrics(model, data.val.batches(5))
+    bucketed = eval_metrics(model, data.val.batches(7, by_length=True))
     assert one == pytest.approx(ragged, rel=1e-6) == bucketed
     assert one["ppl"] == pytest.approx(math.exp(one["loss"]))
     assert 0.0 <= one["acc"] <= 1.0

@@ -18,8 +18,8 @@ from prunescape.landscape.directions import (
 from prunescape.landscape.evaluation import (
     BatchSums,
     classification_sums,
-    evaluate,
-    summarise,
+    metrics_from_sums,
+    pooled_sums,
 )
 from prunescape.landscape.grid import (
     GRID_COLUMNS,
@@ -47,7 +47,8 @@ __all__ = [
     "classification_sums",
     "derived_seed",
     "difference_direction",
-    "evaluate",
+    "metrics_from_sums",
+    "pooled_sums",
     "evaluate_grid",
     "grid_axis",
     "grid_coordinates",
@@ -58,7 +59,6 @@ __all__ = [
     "random_direction",
     "run_tile",
     "save_directions",
-    "summarise",
     "tile_rows",
     "viewer_frame",
 ]

@@ -37,7 +37,7 @@ def classification_sums(model: nn.Module, batch: tuple[Any, torch.Tensor]) -> to
     return torch.stack([loss.double(), counted.sum().double(), correct.double()])
 
 
-def evaluate(model: nn.Module, batches: Iterable[Any], batch_sums: BatchSums) -> torch.Tensor:
+def pooled_sums(model: nn.Module, batches: Iterable[Any], batch_sums: BatchSums) -> torch.Tensor:
     """Summed (loss, count, correct) over all batches, float64, on the device of the sums.
 
     Runs the model as it is (the caller sets eval mode and no_grad).
@@ -57,7 +57,7 @@ def evaluate(model: nn.Module, batches: Iterable[Any], batch_sums: BatchSums) ->
     return total
 
 
-def summarise(loss_sum: float, count: float, correct: float) -> dict[str, float]:
+def metrics_from_sums(loss_sum: float, count: float, correct: float) -> dict[str, float]:
     """loss = loss_sum / count, ppl = exp(loss), acc = correct / count (NaN when count is 0)."""
     if count == 0:
         return {"loss": math.nan, "ppl": math.nan, "acc": math.nan}

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from prunescape.landscape.evaluation import BatchSums, evaluate, summarise
+from prunescape.landscape.evaluation import BatchSums, metrics_from_sums, pooled_sums
 
 GRID_COLUMNS = ("x", "y", "loss", "ppl", "acc", "loss_sum", "count", "correct")
 
@@ -188,12 +188,12 @@ def evaluate_grid(
             for j in row_ids:
                 for x in xs:
                     writer.move_to(scale * x, scale * ys[j])
-                    loss_sum, count, correct = evaluate(model, batches, batch_sums).tolist()
+                    loss_sum, count, correct = pooled_sums(model, batches, batch_sums).tolist()
                     records.append(
                         {
                             "x": x,
                             "y": ys[j],
-                            **summarise(loss_sum, count, correct),
+                            **metrics_from_sums(loss_sum, count, correct),
                             "loss_sum": loss_sum,
                             "count": count,
                             "correct": correct,

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pad_sequence
 
+from prunescape.landscape.evaluation import metrics_from_sums, pooled_sums
 from prunescape.translation.corpus import PAD, sentences
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -91,23 +92,12 @@ def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
     return token_loss(model, batch)[1]
 
 
-def summarise(sums: torch.Tensor) -> dict[str, float]:
-    """Loss per token, perplexity and accuracy from pooled sums (divided once)."""
-    loss = float(sums[0] / sums[1])
-    return {
-        "loss": loss,
-        "ppl": float(torch.exp(sums[0] / sums[1])),
-        "acc": float(sums[2] / sums[1]),
-    }
-
-
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, batches: list[Batch]) -> dict[str, float]:
-    """Evaluation-mode metrics over all batches (no dropout)."""
+def eval_metrics(model: torch.nn.Module, batches: list[Batch]) -> dict[str, float]:
+    """Loss, perplexity and accuracy over all batches in evaluation mode (no dropout)."""
     was_training = model.training
     model.eval()
-    total = torch.zeros(3, dtype=torch.float64)
-    for batch in batches:
-        total += batch_sums(model, batch)
-    model.train(was_training)
-    return summarise(total)
+    try:
+        return metrics_from_sums(*pooled_sums(model, batches, batch_sums).tolist())
+    finally:
+        model.train(was_training)

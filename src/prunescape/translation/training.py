@@ -32,7 +32,8 @@ from tqdm import tqdm
 
 from prunescape.io import load_checkpoint, save_checkpoint, write_csv
 from prunescape.pruning import MaskEnforcer
-from prunescape.translation.batching import Batch, Batcher, evaluate, summarise, token_loss
+from prunescape.landscape.evaluation import metrics_from_sums
+from prunescape.translation.batching import Batch, Batcher, eval_metrics, token_loss
 from prunescape.translation.model import Transformer
 from prunescape.translation.schedule import learning_rate
 
@@ -202,7 +203,7 @@ def train(
     else:
         shutil.rmtree(run.resume, ignore_errors=True)
         rows.append(
-            {"epoch": 0, "step": 0, "lr": 0.0, **_prefixed(None, evaluate(model, val_batches))}
+            {"epoch": 0, "step": 0, "lr": 0.0, **_prefixed(None, eval_metrics(model, val_batches))}
         )
     for epoch in range(start_epoch, cfg.epochs + 1):
         began = time.perf_counter()
@@ -222,7 +223,7 @@ def train(
                 "epoch": epoch,
                 "step": step,
                 "lr": lr,
-                **_prefixed(summarise(sums), evaluate(model, val_batches)),
+                **_prefixed(metrics_from_sums(*sums.tolist()), eval_metrics(model, val_batches)),
             }
         )
         timing.append({"epoch": epoch, "seconds": round(time.perf_counter() - began, 3)})
