@@ -6,6 +6,7 @@ files from ``../shared/data/multi30k`` and skip where that folder is absent.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import shutil
@@ -24,7 +25,7 @@ from prunescape.translation.corpus import BOS, EOS, PAD, SPECIALS, UNK
 from prunescape.translation.evaluation import greedy_decode, scores
 from prunescape.translation.model import Transformer, TransformerConfig, sinusoid_table
 from prunescape.translation.schedule import learning_rate
-from prunescape.translation.training import TrainConfig, parameters, train
+from prunescape.translation.training import TrainConfig, parameters, plateau_reached, train
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 MULTI30K = Path(__file__).resolve().parents[2] / "shared" / "data" / "multi30k"
@@ -449,8 +450,8 @@ def test_cuda_training_resumes_exactly_and_writes_cpu_tensors(data, tmp_path):
     clean, interrupted = tmp_path / "clean", tmp_path / "interrupted"
     run(clean, data, masks=True, device="cuda")
     run(interrupted, data, masks=True, device="cuda", stop_after=1)
-    state, _ = load_checkpoint(interrupted / ".resume" / "state.pt")
-    assert "rng.cuda" in state
+    state = torch.load(interrupted / ".resume" / "state.pt", weights_only=True)
+    assert "rng_cuda" in state
     run(interrupted, data, masks=True, device="cuda")
     assert_same_run(clean, interrupted)
     final = weights(clean / "final.pt")
@@ -498,13 +499,14 @@ def test_masks_hold_through_training(data, tmp_path):
     masks = prune_masks(tiny_model(len(data.itos)))
     assert sum(int(m.sum()) for m in masks.values()) == sum(m.numel() for m in masks.values()) // 2
     # the optimiser state after epoch 1: Adam's moments never saw a pruned entry
-    tensors, state = load_checkpoint(tmp_path / ".resume" / "state.pt")
+    # The resume state is one plain dict that loads with weights_only=True.
+    state = torch.load(tmp_path / ".resume" / "state.pt", weights_only=True)
     order = list(dict(tiny_model(len(data.itos)).named_parameters()))
     for idx, entry in state["optimizer"]["state"].items():
         name = order[int(idx)]
         if name in masks:
             for moment in ("exp_avg", "exp_avg_sq"):
-                value = tensors[entry[moment]]
+                value = entry[moment]
                 assert bool((value[~masks[name]] == 0).all()), (name, moment)
                 assert bool((value[masks[name]] != 0).any()), (name, moment)
     run(tmp_path, data, masks=True, epochs=epochs)
@@ -663,3 +665,40 @@ def test_decode_skips_specials_and_detokenises():
     assert corpus.decode([BOS, 4, PAD, 5, EOS], itos) == "a man"
     assert corpus.detokenize(["a", "man", ",", "a", "dog", "."]) == "a man, a dog."
     assert corpus.detokenize(["(", "left", ")", "is", "n't", "it", "?"]) == "(left) isn't it?"
+
+
+@pytest.mark.parametrize(
+    ("losses", "patience", "min_delta", "expected"),
+    [
+        ([3.0, 2.0, 1.0], 1, 0.0, False),  # still improving
+        ([3.0, 2.0, 2.0], 1, 0.0, True),  # one epoch without a gain
+        ([3.0, 2.0, 1.95, 1.9], 2, 0.1, True),  # gains smaller than min_delta
+        ([3.0, 2.0, 1.95, 1.8], 2, 0.1, False),  # 1.8 beats 2.0 by more than 0.1
+        ([3.0, 2.0, 2.5, 1.0], 2, 0.0, False),  # a late gain resets the wait
+        ([], 1, 0.0, False),
+    ],
+)
+def test_plateau_rule(losses, patience, min_delta, expected):
+    assert plateau_reached(losses, patience, min_delta) is expected
+
+
+def test_plateau_rule_stops_training_and_records_convergence(data, tmp_path):
+    """With a zero learning rate nothing improves: the rule stops after ``patience``."""
+    metrics = run(tmp_path, data, epochs=6, lr_mul=1e-12, patience=1, min_delta=1e-3)
+    status = json.loads((tmp_path / "run.json").read_text())
+    assert list(metrics["epoch"]) == [0, 1, 2]
+    assert status["converged"] is True and status["diverged"] is False
+    assert status["epochs_run"] == 2 and status["stopped_by"] == "converged"
+    assert not (tmp_path / "epochs" / "epoch_003.pt").exists()
+    assert_same_tensors(weights(tmp_path / "final.pt"), weights(tmp_path / "epochs/epoch_002.pt"))
+    best = metrics.loc[metrics["epoch"] > 0, "val_loss"].idxmin()
+    assert status["best_epoch"] == int(metrics.loc[best, "epoch"])
+
+
+def test_diverging_run_stops_and_says_so(data, tmp_path, capsys):
+    metrics = run(tmp_path, data, epochs=3, lr_mul=1e9)
+    status = json.loads((tmp_path / "run.json").read_text())
+    assert status["diverged"] is True and status["converged"] is False
+    assert status["epochs_run"] == int(metrics["epoch"].max()) < 3
+    assert not math.isfinite(metrics["train_loss"].iloc[-1] + metrics["val_loss"].iloc[-1])
+    assert "WARNING: non-finite loss" in capsys.readouterr().out

@@ -69,7 +69,7 @@ def token_loss(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Teacher-forced loss of one batch on the model's device: the summed token loss
     (differentiable) and (loss sum, target tokens, correct argmax tokens) as float64
-    on the CPU.
+    on the same device, so callers pool sums without a host sync per batch.
 
     The model sees trg[:, :-1] and predicts trg[:, 1:]; padding is neither
     projected nor counted, the end-of-sentence token is.
@@ -82,13 +82,19 @@ def token_loss(
     loss = F.cross_entropy(logits, gold, reduction="sum", label_smoothing=label_smoothing)
     with torch.no_grad():
         correct = (logits.argmax(-1) == gold).sum()
-    sums = torch.tensor([float(loss.detach()), gold.numel(), float(correct)], dtype=torch.float64)
+        sums = torch.stack(
+            [
+                loss.detach().double(),
+                torch.tensor(gold.numel(), dtype=torch.float64, device=device),
+                correct.double(),
+            ]
+        )
     return loss, sums
 
 
 def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
     """(summed token loss, target tokens, correct argmax tokens), unsmoothed, float64 on
-    the CPU: the landscape engine's and validation's measure of one batch."""
+    the model's device: the landscape engine's and validation's measure of one batch."""
     return token_loss(model, batch)[1]
 
 

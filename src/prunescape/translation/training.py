@@ -1,15 +1,21 @@
 """Training of the translation transformer: warm-up Adam, label smoothing, masks,
-per-epoch checkpoints and exact resumption after an interruption.
+a plateau stopping rule, per-epoch checkpoints and exact resumption.
 
 Layout of a run folder (``out``)::
 
     w0.pt                 parameters before the first step
-    epochs/epoch_001.pt   parameters after each epoch
-    final.pt              parameters after the last epoch (w*)
+    epochs/epoch_001.pt   parameters after each epoch that ran
+    final.pt              parameters after the last epoch that ran
+    best.pt               parameters of the epoch with the lowest validation loss
     metrics.csv           per-epoch metrics (deterministic)
+    run.json              how the run ended: epochs run, converged, diverged, best epoch
     timing.csv            seconds per epoch (varies between runs)
     .resume/              model + optimiser + RNG state after the last finished
                           epoch; deleted on success
+
+A run stops at ``epochs`` or earlier: when the validation loss has not improved
+by more than ``min_delta`` for ``patience`` epochs (converged), or when a loss
+turns non-finite (diverged; nothing is trained on NaN).
 
 Snakemake deletes the declared outputs of a failed job, so the state needed to
 resume lives in ``.resume/`` (undeclared), and epoch checkpoints are hard-linked
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -30,10 +37,11 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from prunescape.io import load_checkpoint, save_checkpoint, write_csv
-from prunescape.pruning import MaskEnforcer
+from prunescape.io import atomic_path, save_checkpoint, write_csv, write_json
 from prunescape.landscape.evaluation import metrics_from_sums
+from prunescape.pruning import MaskEnforcer
 from prunescape.translation.batching import Batch, Batcher, eval_metrics, token_loss
+from prunescape.translation.corpus import PAD
 from prunescape.translation.model import Transformer
 from prunescape.translation.schedule import learning_rate
 
@@ -47,11 +55,28 @@ class TrainConfig:
     label_smoothing: float = 0.1
     seed: int = 0
     eval_batch_size: int = 256
+    #: Plateau rule: stop after this many epochs without a validation-loss gain of
+    #: more than ``min_delta``; None trains every epoch (E2's epoch-wise surfaces).
+    patience: int | None = None
+    min_delta: float = 0.0
 
     @classmethod
-    def from_config(cls, section: dict) -> TrainConfig:
+    def from_config(cls, section: dict, **overrides) -> TrainConfig:
         """The config's train section, less workflow-only keys (cluster runtime)."""
-        return cls(**{f.name: section[f.name] for f in fields(cls) if f.name in section})
+        values = {f.name: section[f.name] for f in fields(cls) if f.name in section}
+        return cls(**{**values, **overrides})
+
+
+def plateau_reached(val_losses: list[float], patience: int, min_delta: float) -> bool:
+    """Whether the last ``patience`` epochs all failed to beat the best loss before
+    them by more than ``min_delta`` (the losses of epochs 1, 2, … in order)."""
+    best, waited = math.inf, 0
+    for loss in val_losses:
+        if loss < best - min_delta:
+            best, waited = loss, 0
+        else:
+            waited += 1
+    return waited >= patience
 
 
 def parameters(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -94,6 +119,14 @@ class RunFolder:
         return self.root / "final.pt"
 
     @property
+    def best(self) -> Path:
+        return self.root / "best.pt"
+
+    @property
+    def status(self) -> Path:
+        return self.root / "run.json"
+
+    @property
     def state(self) -> Path:
         return self.resume / "state.pt"
 
@@ -133,13 +166,15 @@ def train_step(
 ) -> torch.Tensor:
     """One Adam step at ``lr`` on the batch's non-pad target tokens (on the model's device).
 
-    Returns the step's (smoothed loss sum, tokens, correct argmax tokens), float64, CPU.
+    Returns the step's (smoothed loss sum, tokens, correct argmax tokens), float64, on
+    the model's device (no host sync).
     """
     for group in optimizer.param_groups:
         group["lr"] = lr
     loss_sum, sums = token_loss(model, batch, label_smoothing)
     optimizer.zero_grad(set_to_none=True)
-    (loss_sum / sums[1].item()).backward()
+    # Token count from the CPU batch: dividing by it needs no device sync.
+    (loss_sum / int((batch[1][:, 1:] != PAD).sum())).backward()
     optimizer.step()
     return sums
 
@@ -158,9 +193,10 @@ def train(
 ) -> pd.DataFrame:
     """Train ``model`` from ``init`` (masked if ``masks``), writing the run folder.
 
-    Runs on the model's device; batches move there step by step, and every file
-    written holds CPU tensors. ``stop_after`` ends the run after that many epochs
-    as if interrupted (tests). Returns the per-epoch metrics.
+    Runs on the model's device; batches move there step by step, per-step sums stay
+    there until the epoch ends, and every file written holds CPU tensors.
+    ``stop_after`` ends the run after that many epochs as if interrupted (tests).
+    Returns the per-epoch metrics.
     """
     run = RunFolder(out)
     device = next(model.parameters()).device
@@ -190,25 +226,27 @@ def train(
     step, start_epoch = 0, 1
     resumed = _load_resume(run, key)
     if resumed is not None:
-        tensors, state = resumed
-        load_parameters(model, {k[6:]: v for k, v in tensors.items() if k.startswith("param.")})
-        optimizer.load_state_dict(_optimizer_state(tensors, state["optimizer"]))
-        order.set_state(tensors["rng.order"])
-        torch.set_rng_state(tensors["rng.torch"])
+        model.load_state_dict(resumed["model"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        order.set_state(resumed["rng_order"])
+        torch.set_rng_state(resumed["rng_torch"])
         if device.type == "cuda":
-            torch.cuda.set_rng_state(tensors["rng.cuda"], device)
-        rows, timing, step = state["rows"], state["timing"], state["step"]
-        start_epoch = state["epoch"] + 1
-        print(f"resuming after epoch {state['epoch']} from {run.state}", flush=True)
+            torch.cuda.set_rng_state(resumed["rng_cuda"], device)
+        rows, timing, step = resumed["rows"], resumed["timing"], resumed["step"]
+        start_epoch = resumed["epoch"] + 1
+        print(f"resuming after epoch {resumed['epoch']} from {run.state}", flush=True)
     else:
         shutil.rmtree(run.resume, ignore_errors=True)
         rows.append(
             {"epoch": 0, "step": 0, "lr": 0.0, **_prefixed(None, eval_metrics(model, val_batches))}
         )
+    ending = _ending(rows, cfg)
     for epoch in range(start_epoch, cfg.epochs + 1):
+        if ending:
+            break
         began = time.perf_counter()
         model.train()
-        sums = torch.zeros(3, dtype=torch.float64)
+        sums = torch.zeros(3, dtype=torch.float64, device=device)
         batches = train_data.batches(cfg.batch_size, order, by_length=True)
         for batch in tqdm(batches, desc=f"epoch {epoch}/{cfg.epochs}", mininterval=10):
             step += 1
@@ -230,16 +268,59 @@ def train(
         save_checkpoint(run.epoch(epoch, resume=True), parameters(model), {**meta, "epoch": epoch})
         _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, device)
         print(f"epoch {epoch}: {rows[-1]}", flush=True)
-        if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs:
+        ending = _ending(rows, cfg)
+        if ending == "diverged":
+            print(
+                f"WARNING: non-finite loss at epoch {epoch} (train {rows[-1]['train_loss']}, "
+                f"val {rows[-1]['val_loss']}): the run diverged; stopping it here",
+                flush=True,
+            )
+        if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs and not ending:
             return pd.DataFrame(rows)
-    for epoch in range(1, cfg.epochs + 1):
-        _link(run.epoch(epoch, resume=True), run.epoch(epoch))
-    _link(run.epoch(cfg.epochs), run.final)
     metrics = pd.DataFrame(rows)
+    _finish(run, metrics, timing, ending, meta)
+    return metrics
+
+
+def _ending(rows: list[dict], cfg: TrainConfig) -> str | None:
+    """Why the run stops after the epochs in ``rows``: diverged, converged, or None."""
+    trained = [r for r in rows if r["epoch"] > 0]
+    if trained and not all(math.isfinite(trained[-1][k]) for k in ("train_loss", "val_loss")):
+        return "diverged"
+    if cfg.patience is not None and plateau_reached(
+        [r["val_loss"] for r in trained], cfg.patience, cfg.min_delta
+    ):
+        return "converged"
+    return None
+
+
+def _finish(run: RunFolder, metrics: pd.DataFrame, timing: list[dict], ending, meta) -> None:
+    """Link the epoch checkpoints into place and write metrics and the run's status."""
+    trained = metrics[metrics["epoch"] > 0]
+    last = int(trained["epoch"].max())
+    for epoch in range(1, last + 1):
+        _link(run.epoch(epoch, resume=True), run.epoch(epoch))
+    _link(run.epoch(last), run.final)
+    finite = trained[trained["val_loss"].map(math.isfinite)]
+    best = int(finite.loc[finite["val_loss"].idxmin(), "epoch"]) if len(finite) else last
+    _link(run.epoch(best), run.best)
     write_csv(run.root / "metrics.csv", metrics)
     write_csv(run.root / "timing.csv", pd.DataFrame(timing))
+    write_json(
+        run.status,
+        {
+            "model_name": meta.get("model_name"),
+            "epochs_run": last,
+            "max_epochs": meta["train"]["epochs"],
+            "steps": int(trained["step"].max()),
+            "converged": ending == "converged",
+            "diverged": ending == "diverged",
+            "stopped_by": ending or "epoch budget",
+            "best_epoch": best,
+            "best_val_loss": float(finite["val_loss"].min()) if len(finite) else None,
+        },
+    )
     shutil.rmtree(run.resume, ignore_errors=True)
-    return metrics
 
 
 def _prefixed(train: dict | None, val: dict) -> dict:
@@ -248,59 +329,46 @@ def _prefixed(train: dict | None, val: dict) -> dict:
     return out
 
 
-def _optimizer_tensors(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
-    """Split an optimiser state dict into tensors and a JSON-able skeleton."""
-    tensors: dict[str, torch.Tensor] = {}
-    skeleton = {"param_groups": state["param_groups"], "state": {}}
-    for idx, entry in state["state"].items():
-        skeleton["state"][str(idx)] = {}
-        for name, value in entry.items():
-            tensors[f"optim.{idx}.{name}"] = value
-            skeleton["state"][str(idx)][name] = f"optim.{idx}.{name}"
-    return tensors, skeleton
-
-
-def _optimizer_state(tensors: dict[str, torch.Tensor], skeleton: dict) -> dict:
-    return {
-        "param_groups": skeleton["param_groups"],
-        "state": {
-            int(idx): {name: tensors[ref] for name, ref in entry.items()}
-            for idx, entry in skeleton["state"].items()
-        },
-    }
-
-
 def _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, device) -> None:
-    optim_tensors, skeleton = _optimizer_tensors(optimizer.state_dict())
-    optim_tensors = {k: v.cpu() for k, v in optim_tensors.items()}
-    tensors = {f"param.{k}": v for k, v in parameters(model).items()}
-    tensors.update(optim_tensors)
-    tensors["rng.order"] = order.get_state()
-    tensors["rng.torch"] = torch.get_rng_state()
-    if device.type == "cuda":
-        tensors["rng.cuda"] = torch.cuda.get_rng_state(device)
+    """Everything an exact resume needs, in one file that loads with weights_only=True."""
     state = {
         "key": key,
         "epoch": epoch,
         "step": step,
         "rows": rows,
         "timing": timing,
-        "optimizer": skeleton,
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": _to_cpu(optimizer.state_dict()),
+        "rng_order": order.get_state(),
+        "rng_torch": torch.get_rng_state(),
     }
-    save_checkpoint(run.state, tensors, state)
+    if device.type == "cuda":
+        state["rng_cuda"] = torch.cuda.get_rng_state(device)
+    with atomic_path(run.state) as tmp:
+        torch.save(state, tmp)
 
 
-def _load_resume(run: RunFolder, key: str):
+def _to_cpu(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_cpu(v) for v in value]
+    return value
+
+
+def _load_resume(run: RunFolder, key: str) -> dict | None:
     if not run.state.exists():
         return None
     try:
-        tensors, state = load_checkpoint(run.state)
-    except ValueError as err:
-        print(f"ignoring unreadable resume state: {err}", flush=True)
+        state = torch.load(run.state, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises several types for corrupt zips
+        print(f"ignoring unreadable resume state {run.state}: {type(err).__name__}", flush=True)
         return None
-    if state.get("key") != key:
+    if not isinstance(state, dict) or state.get("key") != key:
         print(f"ignoring resume state of another config in {run.resume}", flush=True)
         return None
     if not all(run.epoch(k, resume=True).exists() for k in range(1, state["epoch"] + 1)):
         return None
-    return tensors, state
+    return state
