@@ -1,4 +1,16 @@
-"""Experiment 1: a single attention block trained with each optimiser setting."""
+"""Experiment 1: a single attention block trained with each optimiser setting, per seed."""
+
+from prunescape.attention.settings import selected_settings
+
+# Fails at parse time, naming the key, when attention.runs names an undefined setting.
+selected_settings(config["attention"])
+
+
+def attention_runs(name):
+    """One file per E1 setting of a seed (``{seed}`` left as a wildcard)."""
+    return expand(
+        f"{ATTENTION_SEED}/{{setting}}/{name}", setting=SETTINGS, allow_missing=True
+    )
 
 
 rule attention_dataset:
@@ -16,30 +28,37 @@ rule attention_dataset:
         "../scripts/attention_dataset.py"
 
 
+# One job per seed trains all of the seed's settings: they share the init and the
+# data order, and a process start costs about as much as a few epochs.
 rule attention_train:
     input:
         data=rules.attention_dataset.output.data,
     output:
-        metrics=f"{ATTENTION}/{{setting}}/metrics.csv",
+        metrics=attention_runs("metrics.csv"),
+        steps=attention_runs("steps.csv"),
     log:
-        f"{ATTENTION}/logs/train_{{setting}}.log",
+        f"{ATTENTION_SEED}/logs/train.log",
     benchmark:
-        f"{ATTENTION}/benchmarks/train_{{setting}}.tsv"
+        f"{ATTENTION_SEED}/benchmarks/train.tsv"
     conda:
         ENV
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=30,
+        runtime=60,
     params:
         attention=lookup(dpath="attention", within=config),
+        seed=lambda wildcards: int(wildcards.seed),
     script:
         "../scripts/attention_train.py"
 
 
 rule attention_analysis:
     input:
-        metrics=attention_metrics,
+        metrics=attention_metrics(),
+        steps=expand(
+            f"{ATTENTION_SEED}/{{setting}}/steps.csv", seed=SEEDS, setting=SETTINGS
+        ),
     output:
         summary=f"{ATTENTION}/summary.csv",
         curves=report(
@@ -52,9 +71,9 @@ rule attention_analysis:
             caption="../report/attention_smoothed.rst",
             category="E1 optimisers",
         ),
-        loglog=report(
-            f"{ATTENTION}/figures/convergence_loglog.png",
-            caption="../report/attention_loglog.rst",
+        rate=report(
+            f"{ATTENTION}/figures/rate_fit.png",
+            caption="../report/attention_rate.rst",
             category="E1 optimisers",
         ),
     log:
@@ -63,7 +82,8 @@ rule attention_analysis:
         ENV
     threads: 1
     params:
-        settings=SETTINGS,
+        # The (seed, setting) of each input, in the order expand lists them.
+        runs=[(seed, setting) for seed in SEEDS for setting in SETTINGS],
         threshold=lookup(dpath="attention/threshold", within=config),
         smoothing=lookup(dpath="attention/smoothing", within=config),
     script:

@@ -47,7 +47,7 @@ FIGURES = f"{RUN}/figures"
 LANDSCAPE_EPOCHS = landscape_epochs(config["landscape"]["epochs"], EPOCHS)
 SCALES = [f"{s:g}" for s in config["landscape"]["scales"]]
 TILES = range(config["landscape"]["tiles"])
-SETTINGS = list(config["attention"]["settings"])
+SETTINGS = config["attention"]["runs"]
 ENV = "../envs/prunescape.yaml"
 DEVICE = config["device"]
 # GPUs booked by each model job (training, evaluation, landscape tiles); the
@@ -57,7 +57,6 @@ GPUS = 1 if DEVICE == "cuda" else 0
 
 wildcard_constraints:
     seed=r"\d+",
-    setting="|".join(SETTINGS),
     rate=r"\d+",
     init="w0|random|rewind",
     model=r"baseline|(w0|random|rewind)-\d+",
@@ -70,7 +69,10 @@ wildcard_constraints:
 
 
 def attention_metrics(wildcards=None):
-    return expand(f"{ATTENTION}/{{setting}}/metrics.csv", setting=SETTINGS)
+    """Every seed's per-epoch metrics of every E1 setting, seed by seed."""
+    return expand(
+        f"{ATTENTION_SEED}/{{setting}}/metrics.csv", seed=SEEDS, setting=SETTINGS
+    )
 
 
 def multi30k_inputs(wildcards):

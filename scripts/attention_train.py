@@ -1,21 +1,13 @@
-"""Train one E1 optimiser setting and write its per-epoch metrics."""
+"""Train every E1 setting of one seed; write each one's per-epoch metrics and step losses."""
 
 from prunescape.attention.model import AttentionConfig
-from prunescape.attention.train import Setting, train
+from prunescape.attention.settings import selected_settings
+from prunescape.attention.train import train_settings
 from prunescape.io import load_checkpoint, write_csv
 from prunescape.runtime import job
-from prunescape.seeding import derive_seed
 
 with job(snakemake.threads, snakemake.log[0]):
     cfg = snakemake.params.attention
-    name = snakemake.wildcards.setting
-    plateau = cfg["plateau"]
-    setting = Setting(
-        **cfg["settings"][name],
-        plateau_factor=plateau["factor"],
-        plateau_patience=plateau["patience"],
-        plateau_threshold=plateau["threshold"],
-    )
     data, meta = load_checkpoint(snakemake.input.data)
     dataset = meta["dataset"]
     model_cfg = AttentionConfig(
@@ -24,13 +16,16 @@ with job(snakemake.threads, snakemake.log[0]):
         num_classes=dataset["num_classes"],
         **cfg["model"],
     )
-    metrics = train(
+    runs = train_settings(
         data,
         model_cfg,
-        setting,
+        selected_settings(cfg),
         epochs=cfg["epochs"],
         batch_size=cfg["batch_size"],
-        # One init for every setting, so the settings differ only in the optimiser.
-        seed=derive_seed(cfg["seed"], "attention"),
+        seed=snakemake.params.seed,
     )
-    write_csv(snakemake.output.metrics, metrics)
+    # Outputs list the settings in attention.runs order, as selected_settings does.
+    outputs = zip(runs.values(), snakemake.output.metrics, snakemake.output.steps, strict=True)
+    for run, metrics_path, steps_path in outputs:
+        write_csv(metrics_path, run.metrics())
+        write_csv(steps_path, run.step_log())

@@ -9,12 +9,12 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from test_e1_summary import e1_summary
 
 from prunescape.render import video_page
 from prunescape.summary import results_summary, setup_sentence
 from prunescape.summary.claims import AGREES, DISAGREES, NO_DIFFERENCE, PARTLY
 from prunescape.summary.document import Document
-from prunescape.summary.e1 import e1_claims, measured_order_text, order_agreement
 from prunescape.summary.e2 import best_points, e2_claims
 from prunescape.summary.e3 import compare_models, e3_claims
 from prunescape.summary.landscape import (
@@ -120,62 +120,6 @@ def test_landscape_claims_follow_the_numbers():
     assert deeper == DISAGREES
 
 
-# --- E1 --------------------------------------------------------------------------------
-
-
-def attention_summary(order: dict[str, tuple[float, float]]) -> pd.DataFrame:
-    rows = []
-    for setting, (epochs, final) in order.items():
-        for split in ("train", "val"):
-            rows.append(
-                {
-                    "setting": setting,
-                    "split": split,
-                    "decay_exponent": 1.2,
-                    "epochs_to_threshold": epochs,
-                    "threshold": 0.45,
-                    "best_loss": final,
-                    "final_loss": final,
-                    "final_acc": 1 - final,
-                    "lr_drops": 1 if setting.endswith("plateau") else 0,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def test_e1_measured_order_in_text_and_verdict():
-    summary = attention_summary(
-        {
-            "sgd": (16, 0.40),
-            "sgd_plateau": (16, 0.40),
-            "nag": (2, 0.347),
-            "nag_plateau": (2, 0.350),
-            "adam": (2, 0.344),
-            "adam_plateau": (2, 0.346),
-        }
-    )
-    text = measured_order_text(summary)
-    assert text.startswith("Adam > Adam+RedLR > NAG > NAG+RedLR > ")
-    assert text.endswith("SGD = SGD+RedLR") or text.endswith("SGD+RedLR = SGD")
-    pairs = order_agreement(summary)
-    assert len(pairs) == 14  # 15 pairs of six settings, less Adam ≈ Adam+RedLR
-    against = pairs[pairs["verdict"] == DISAGREES]
-    assert against[["faster", "slower"]].values.tolist() == [["nag_plateau", "nag"]]
-    assert (pairs["verdict"] == "tie").sum() == 1
-    claim = e1_claims(summary)[0]
-    assert claim.verdict == PARTLY
-    assert text in claim.measured and "NAG before NAG+RedLR" in claim.measured
-    sgd = next(c for c in e1_claims(summary) if "SGD's validation" in c.study)
-    assert sgd.verdict == NO_DIFFERENCE
-
-
-def test_e1_with_the_study_order_agrees_and_skips_missing_settings():
-    summary = attention_summary({"sgd": (math.nan, 0.6), "adam_plateau": (1, 0.3)})
-    assert measured_order_text(summary) == "Adam+RedLR > SGD"
-    assert order_agreement(summary)["verdict"].tolist() == [AGREES]
-    assert e1_claims(summary)[0].verdict == AGREES
-
-
 # --- E2 --------------------------------------------------------------------------------
 
 
@@ -265,7 +209,7 @@ def test_e3_claims():
 def full_summary():
     surfaces = e2_summary()[["alpha", "beta", "final_loss"]].rename(columns={"final_loss": "loss"})
     surfaces["epoch"] = 0
-    attention = attention_summary({"sgd": (16, 0.4), "adam": (2, 0.3)})
+    attention = e1_summary()
     return results_summary(
         attention=attention,
         tickets=tickets(),
@@ -284,7 +228,7 @@ def test_results_summary_markdown():
     assert text.startswith("# Results of run unit")
     for heading in ("## At a glance", "## E1:", "## E2:", "## E3: lottery", "## E3: landscape"):
         assert heading in text
-    assert "Adam > SGD" in text and "Tiny numbers made up" in text
+    assert "Adam (0.403) > Adam+RedLR (0.404)" in text and "Tiny numbers made up" in text
     table_rows = [line for line in text.splitlines() if line.startswith("| ")]
     assert all(line.endswith(" |") for line in table_rows)
     assert "nan" not in text.lower().replace("n/a", "")

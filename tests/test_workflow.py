@@ -22,7 +22,7 @@ def test_attention_dataset_stats(tiny_run):
 
 def test_attention_metrics_per_setting(tiny_run):
     for setting in ("sgd", "adam_plateau"):
-        metrics = pd.read_csv(tiny_run / "attention" / setting / "metrics.csv")
+        metrics = pd.read_csv(tiny_run / "seed_0" / "attention" / setting / "metrics.csv")
         assert list(metrics.columns) == [
             "epoch",
             "train_loss",
@@ -34,22 +34,26 @@ def test_attention_metrics_per_setting(tiny_run):
         assert metrics["epoch"].tolist() == [0, 1, 2, 3, 4]
         assert metrics["val_acc"].between(0, 1).all()
         assert metrics["val_loss"].iloc[-1] < metrics["val_loss"].iloc[0]
-    sgd = pd.read_csv(tiny_run / "attention" / "sgd" / "metrics.csv")
-    adam = pd.read_csv(tiny_run / "attention" / "adam_plateau" / "metrics.csv")
+    sgd = pd.read_csv(tiny_run / "seed_0" / "attention" / "sgd" / "metrics.csv")
+    adam = pd.read_csv(tiny_run / "seed_0" / "attention" / "adam_plateau" / "metrics.csv")
     assert sgd["lr"].eq(0.05).all()
     # The tiny config's plateau threshold makes every epoch after the first a stall.
     assert adam["lr"].tolist() == pytest.approx([0.003, 0.003, 0.003, 0.0015, 0.00075])
 
 
-def test_attention_summary_and_figures(tiny_run):
+def test_attention_seeds_differ_and_summary_pairs_them(tiny_run):
+    """Each seed is its own replicate: another init and data order, same settings."""
+    seed0 = pd.read_csv(tiny_run / "seed_0" / "attention" / "sgd" / "metrics.csv")
+    seed1 = pd.read_csv(tiny_run / "seed_1" / "attention" / "sgd" / "metrics.csv")
+    assert not np.allclose(seed0["val_loss"], seed1["val_loss"])
     summary = pd.read_csv(tiny_run / "attention" / "summary.csv")
     assert set(summary["setting"]) == {"sgd", "adam_plateau"}
-    assert set(summary["split"]) == {"train", "val"}
-    row = summary[(summary.setting == "adam_plateau") & (summary.split == "val")].iloc[0]
-    metrics = pd.read_csv(tiny_run / "attention" / "adam_plateau" / "metrics.csv")
-    assert row["best_loss"] == pytest.approx(metrics["val_loss"].min(), rel=1e-6)
+    assert sorted(set(summary["seed"])) == [0, 1]
+    row = summary[(summary.setting == "adam_plateau") & (summary.seed == 0)].iloc[0]
+    metrics = pd.read_csv(tiny_run / "seed_0" / "attention" / "adam_plateau" / "metrics.csv")
+    assert row["best_val_loss"] == pytest.approx(metrics["val_loss"].min(), rel=1e-6)
     assert row["lr_drops"] == 2
-    for name in ("curves", "curves_smoothed", "convergence_loglog"):
+    for name in ("curves", "curves_smoothed", "rate_fit"):
         png = (tiny_run / "attention" / "figures" / f"{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 

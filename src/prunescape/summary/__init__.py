@@ -30,7 +30,14 @@ from prunescape.summary.claims import (
     claims_frame,
 )
 from prunescape.summary.document import Document
-from prunescape.summary.e1 import STUDY_E1_ORDER, e1_claims, e1_table, measured_order_text
+from prunescape.summary.e1 import (
+    SPEED_TEXT,
+    STUDY_E1_ORDER,
+    e1_claims,
+    e1_table,
+    measured_order_text,
+    order_pairs,
+)
 from prunescape.summary.e2 import e2_claims, e2_table, point_name, point_ranks
 from prunescape.summary.e3 import e3_claims, e3_table
 from prunescape.summary.landscape import flatness_table, landscape_claims
@@ -92,14 +99,23 @@ def results_summary(
     doc.table(claims_frame(claims))
 
     doc.heading("E1: optimisers on one attention block")
-    measured = measured_order_text(attention) or "not run"
-    doc.paragraph(
-        f"Study: {STUDY_E1_ORDER}. Measured (fastest first, by validation epochs to the loss "
-        f"threshold, then final validation loss): **{measured}**. "
-        "The decay exponent p fits loss − best ∝ T^−p (p = 1 is O(1/T), p = 2 is O(1/T²))."
-    )
-    if not attention.empty:
+    if attention.empty:
+        doc.paragraph("E1 was not run.")
+    else:
+        doc.paragraph(
+            f"Study: {STUDY_E1_ORDER}. Measured, fastest first by {SPEED_TEXT}, mean over "
+            f"seeds: **{measured_order_text(attention)}**. Every setting of a seed starts from "
+            "the same init and sees the same data order, so settings are compared pairwise "
+            "by seed. The fitted p is the exponent of L∞ + c·t^−p fitted to the per-step "
+            "training loss (p = 1 is O(1/T), p = 2 is O(1/T²)); AIC compares it with an "
+            "exponential decay. Means over seeds:"
+        )
         doc.table(e1_table(attention))
+        doc.paragraph(
+            "Each pair the study ranks, speed of the study's faster setting minus the slower "
+            "one (negative agrees), paired by seed:"
+        )
+        doc.table(order_pairs(attention))
     doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in e1])
 
     doc.heading("E2: retraining from starting points w0 + αx + βy")
