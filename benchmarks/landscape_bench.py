@@ -4,14 +4,18 @@ Measures in one run, on a small transformer-like language model (CPU by default)
 (a) a bare forward pass over the evaluation batches; (b) one grid point with
 ``evaluate_grid``; (c) one grid point the reference way (checkpoint and
 directions re-read from disk, every tensor perturbed, a new state dict loaded);
-(d) the FLOP/s a grid point achieves against this machine's float32 matmul peak.
+(d) the FLOP/s a grid point achieves against this machine's float32 matmul peak;
+(e) on the study's transformer (d_model 64, 2+2 layers, about 512 target tokens):
+one Hessian-vector product against one forward+backward, for the library's cached
+double backprop, plain double backprop and forward-over-reverse (torch.func); and
+(f) products Lanczos and power iteration need for the top eigenvalue at 1e-3.
 It also times the engine's own per-point work alone (a grid whose batch sums skip
 the forward pass), which stays readable when machine noise swamps (b) − (a).
 Times are CPU time of this process, so other jobs on a shared machine distort
 them less than wall time; with one thread (the default) they equal wall time on
 an idle machine.
 
-    python benchmarks/landscape_bench.py            # about 20 s on 2 cores
+    python benchmarks/landscape_bench.py            # about 90 s on 2 cores
     python benchmarks/landscape_bench.py --vocab 32000 --d-model 256 --batches 1  # big model
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import statistics
 import tempfile
 import time
@@ -28,16 +33,24 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call, grad, jvp
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from prunescape.landscape import (
+    HessianVectorProduct,
     classification_sums,
-    pooled_sums,
     evaluate_grid,
     grid_coordinates,
+    lanczos,
     parameter_centre,
     plane,
+    pooled_sums,
+    power_iteration,
 )
+from prunescape.translation.batching import token_loss
+from prunescape.translation.corpus import BOS, PAD
+from prunescape.translation.model import Transformer, TransformerConfig
 
 
 class Block(nn.Module):
@@ -156,6 +169,113 @@ def reference_point(model: nn.Module, path: Path, x: float, y: float, batches: l
     pooled_sums(model, batches, classification_sums)
 
 
+def transformer_sums(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """The translation batch sums with a differentiable loss sum, as the Hessian needs."""
+    loss, sums = token_loss(model, batch)
+    return torch.cat([loss.double().reshape(1), sums[1:]])
+
+
+class SummedLoss(nn.Module):
+    """token_loss as a module, so torch.func.functional_call can swap its weights."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        return token_loss(self.model, batch)[0]
+
+
+def forward_over_reverse(model: nn.Module, batch: tuple) -> Callable[[dict], dict]:
+    """H·v as the jvp of torch.func.grad: the alternative the library measured and dropped."""
+    wrapper = SummedLoss(model)
+    params = {f"model.{n}": p.detach() for n, p in model.named_parameters()}
+
+    def summed(p: dict) -> torch.Tensor:
+        return functional_call(wrapper, p, (batch,))
+
+    def hvp(v: dict) -> dict:
+        tangents = {f"model.{n}": t for n, t in v.items()}
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
+            return jvp(grad(summed), (params,), (tangents,))[1]
+
+    return hvp
+
+
+def first_within(history: list[float], reference: float, tol: float) -> int | None:
+    """Products after which the estimate stays within ``tol`` (relative) of ``reference``."""
+    inside = [abs(h - reference) <= tol * abs(reference) for h in history]
+    for i in range(len(inside)):
+        if all(inside[i:]):
+            return i + 1
+    return None
+
+
+def hessian_section(threads: int, repeats: int) -> None:
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    config = TransformerConfig(vocab_size=1000, d_model=64, d_inner=256, layers=2, heads=4)
+    model = Transformer(config).eval()
+    g = torch.Generator().manual_seed(0)
+    src = torch.randint(4, 1000, (32, 17), generator=g)
+    trg = torch.cat([torch.full((32, 1), BOS), torch.randint(4, 1000, (32, 16), generator=g)], 1)
+    batch = (src, trg)
+    tokens = int((trg[:, 1:] != PAD).sum())
+
+    def forward_backward() -> None:
+        model.zero_grad()
+        token_loss(model, batch)[0].backward()
+
+    cached = HessianVectorProduct(model, [batch], transformer_sums)
+    plain = HessianVectorProduct(model, [batch], transformer_sums, cache_graphs=False)
+    fwd_rev = forward_over_reverse(model, batch)
+    v = cached.random_start(torch.Generator().manual_seed(1))
+    v_dict = {n: t.float() for n, t in cached.unflatten(v).items()}
+    methods = {
+        "forward+backward": forward_backward,
+        "HVP, cached double backprop (library)": lambda: cached(v),
+        "HVP, double backprop": lambda: plain(v),
+        "HVP, forward-over-reverse": lambda: fwd_rev(v_dict),
+    }
+    times: dict[str, list[float]] = {k: [] for k in methods}
+    for fn in methods.values():
+        fn()  # warm-up
+    for _ in range(repeats):  # the methods take turns, so drifting load hits all alike
+        for name, fn in methods.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["forward+backward"])
+    print(
+        f"(e) transformer d_model 64, 2+2 layers, {tokens} target tokens, "
+        f"{torch.get_num_threads()} threads; medians of {repeats}, wall time"
+    )
+    for name in methods:
+        t = statistics.median(times[name])
+        print(f"    {name:40s} {t * 1e3:8.1f} ms = {t / base:.2f}x forward+backward")
+
+    start = cached.random_start(torch.Generator().manual_seed(2))
+    reference = lanczos(cached, start, tol=1e-9, max_iter=40)
+    quick = lanczos(cached, start)
+    power = power_iteration(cached, start, tol=0.0, max_iter=40)
+    stop = next(
+        (i + 1 for i in range(1, len(power.history))
+         if abs(power.history[i] - power.history[i - 1]) <= 1e-3 * abs(power.history[i - 1])),
+        None,
+    )  # fmt: skip
+    top = reference.values[0]
+    print(f"(f) top eigenvalue {top:.6g} (Lanczos, {reference.products} products, tol 1e-9)")
+    lanczos_in = first_within(reference.history, top, 1e-3)
+    power_in = first_within(power.history, top, 1e-3)
+    print(f"    HVPs to stay within 1e-3 of it: Lanczos {lanczos_in}, power iteration {power_in}")
+    print("    (power iteration finds the largest |λ|; None: it never settles on the top λ)")
+    power_error = abs(power.history[stop - 1] - top) / top if stop else math.nan
+    print(
+        f"    HVPs by each stop rule at tol 1e-3: Lanczos {quick.products} (error "
+        f"{abs(quick.values[0] - top) / top:.1e}), power iteration {stop} (error {power_error:.1e})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vocab", type=int, default=4000)
@@ -174,6 +294,8 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads; 1 is steadiest on a shared machine"
     )
+    parser.add_argument("--hessian-threads", type=int, default=2, help="threads of (e) and (f)")
+    parser.add_argument("--hessian-repeats", type=int, default=7, help="timings per HVP method")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -242,6 +364,7 @@ def main() -> None:
     print(f"ours / bare      = {ours_s / bare_s:.3f}  (target ≤ 1.05)")
     print(f"reference / ours = {ref_s / ours_s:.2f}")
     print(f"fraction of peak = {achieved / peak:.2f}")
+    hessian_section(args.hessian_threads, args.hessian_repeats)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,13 @@ import pytest
 import torch
 
 from prunescape import io
-from prunescape.landscape import classification_sums, merge_tiles, pooled_sums
+from prunescape.landscape import (
+    SPECTRUM_COLUMNS,
+    classification_sums,
+    hessian_spectrum,
+    merge_tiles,
+    pooled_sums,
+)
 from prunescape.landscape.cli import main
 
 TESTS = Path(__file__).resolve().parent
@@ -145,3 +151,84 @@ def test_bad_arguments_fail_in_one_line_before_any_work(
     assert last.startswith("prunescape-landscape: error:")
     assert message in last
     assert not (tmp_path / "grid.csv").exists()
+
+
+@pytest.fixture
+def target_path(tmp_path, toy) -> Path:
+    torch.manual_seed(1)
+    path = tmp_path / "target.pt"
+    torch.save(toy.make_mlp().state_dict(), path)
+    return path
+
+
+def toy_args(state_path: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "--model", "landscape_toy:make_mlp", "--checkpoint", str(state_path),
+        "--batches", "landscape_toy:batches", "--out", str(out), "--no-progress", *extra,
+    ]  # fmt: skip
+
+
+def test_cli_hessian_writes_the_spectrum_table(tmp_path, state_path, toy, capsys):
+    out = tmp_path / "hessian.csv"
+    assert main(toy_args(state_path, out, "--hessian", "--top-k", "2", "--seed", "5")) == 0
+    frame = pd.read_csv(out)
+    assert frame.columns.tolist() == list(SPECTRUM_COLUMNS)
+    model = toy.make_mlp()
+    model.load_state_dict(torch.load(state_path, weights_only=True))
+    direct = hessian_spectrum(model, toy.batches(), classification_sums, k=2, seed=5)
+    pd.testing.assert_frame_equal(frame, direct, check_exact=False, rtol=1e-12)
+    eigen = frame[frame.quantity == "eigenvalue"].value
+    assert eigen.iloc[0] >= eigen.iloc[1] > 0
+    assert "top eigenvalue" in capsys.readouterr().err
+
+
+def test_cli_line_runs_from_the_checkpoint_to_the_target(tmp_path, state_path, target_path, toy):
+    out = tmp_path / "line.csv"
+    argv = toy_args(state_path, out, "--plane", "line", "--target", str(target_path))
+    assert main([*argv, "--t-range=-0.5:1.5", "--per-unit", "4"]) == 0
+    frame = pd.read_csv(out).set_index("t")
+    assert frame.index.tolist() == [k / 4 for k in range(-2, 7)]
+    for t, path in ((0.0, state_path), (1.0, target_path)):
+        loss_sum, count, correct = centre_sums(toy, torch.load(path, weights_only=True))
+        assert (frame.loss_sum[t], frame["count"][t], frame.correct[t]) == (
+            loss_sum,
+            count,
+            correct,
+        )
+
+
+def test_cli_target_random_plane_reaches_the_target(tmp_path, state_path, target_path, toy):
+    out = tmp_path / "plane.csv"
+    extra = ("--plane", "target-random", "--target", str(target_path), "--grid", "3x3")
+    assert main(toy_args(state_path, out, *extra, "--range=0:1", "--yrange=-1:1")) == 0
+    frame = pd.read_csv(out)
+    target_point = frame[(frame.x == 1) & (frame.y == 0)].iloc[0]
+    loss_sum, _, correct = centre_sums(toy, torch.load(target_path, weights_only=True))
+    assert target_point.loss_sum == pytest.approx(loss_sum, rel=1e-7)
+    assert target_point.correct == correct
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--plane", "line"], "--plane line needs --target"),
+        (["--plane", "target-random"], "--plane target-random needs --target"),
+        (["--hessian", "--target", "TARGET"], "--hessian takes no --plane or --target"),
+        (["--target", "TARGET"], "--target needs --plane target-random or --plane line"),
+        (["--plane", "line", "--target", "TARGET", "--masks", "m.pt"], "give no masks"),
+        (["--hessian", "--tiles", "2"], "--tiles splits planes only"),
+        (["--hessian", "--top-k", "0"], "--top-k and --per-unit must be at least 1"),
+        (["--plane", "line", "--target", "missing.pt"], "missing.pt: target not found"),
+    ],
+)
+def test_bad_measure_options_fail_in_one_line(
+    tmp_path, state_path, target_path, capsys, toy, extra, message
+):
+    out = tmp_path / "out.csv"
+    extra = [str(target_path) if e == "TARGET" else e for e in extra]
+    with pytest.raises(SystemExit) as exit_info:
+        main(toy_args(state_path, out, *extra))
+    assert exit_info.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("prunescape-landscape: error:") and message in last
+    assert not out.exists()

@@ -17,9 +17,16 @@ import torch
 from torch import nn
 
 from prunescape import io
-from prunescape.landscape.directions import NORMS, plane
+from prunescape.landscape.directions import NORMS, PLANES, plane
 from prunescape.landscape.evaluation import BatchSums, classification_sums
-from prunescape.landscape.grid import centre_included, grid_coordinates, parameter_centre
+from prunescape.landscape.grid import (
+    centre_included,
+    frozen_parameters,
+    grid_coordinates,
+    parameter_centre,
+)
+from prunescape.landscape.hessian import hessian_spectrum
+from prunescape.landscape.interpolation import interpolate, line_points, loss_barrier
 from prunescape.landscape.tiles import run_tile, tile_rows
 
 USAGE_EXAMPLE = (
@@ -82,8 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random directions")
     parser.add_argument("--norm", choices=NORMS, default="filter")
     parser.add_argument("--include-1d", action="store_true", help="also move biases and norms")
+    parser.add_argument(
+        "--keep-frozen",
+        action="store_true",
+        help="leave parameters with requires_grad=False still (default: move them too)",
+    )
     parser.add_argument("--tiles", type=int, default=1, help="split the y rows into this many")
     parser.add_argument("--tile", type=int, default=0, help="which tile to evaluate (0-based)")
+    parser.add_argument(
+        "--plane",
+        choices=(*PLANES, "line"),
+        default="random-random",
+        help="target-random: x axis from the checkpoint to --target; line: the 1-D "
+        "interpolation (1-t)·checkpoint + t·target and its loss barrier",
+    )
+    parser.add_argument("--target", type=Path, help="checkpoint of the target model")
+    parser.add_argument(
+        "--t-range", type=_range, default=(-0.2, 1.2), help="t range of --plane line"
+    )
+    parser.add_argument("--per-unit", type=int, default=20, help="line points per unit of t")
+    parser.add_argument(
+        "--hessian",
+        action="store_true",
+        help="instead of a plane: top eigenvalues and trace of the Hessian over kept weights",
+    )
+    parser.add_argument("--top-k", type=int, default=1, help="Hessian eigenvalues to report")
+    parser.add_argument("--tol", type=float, default=1e-3, help="relative tolerance of Lanczos")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--out", required=True, type=Path, help="CSV to write")
@@ -150,6 +181,57 @@ def _prepare(
     return model, batches, batch_sums or classification_sums, masks or {}
 
 
+def _check_mode(args: argparse.Namespace) -> None:
+    """Options that only make sense together, checked before anything is loaded."""
+    line = args.plane == "line"
+    if args.hessian and (args.target or args.plane != "random-random"):
+        raise ValueError("--hessian takes no --plane or --target")
+    if args.plane in ("target-random", "line") and not args.target:
+        raise ValueError(f"--plane {args.plane} needs --target CHECKPOINT")
+    if args.target and not (args.plane in ("target-random", "line") or args.hessian):
+        raise ValueError("--target needs --plane target-random or --plane line")
+    if line and args.masks:
+        raise ValueError("--masks: --plane line interpolates the raw weights, give no masks")
+    if (args.hessian or line) and args.tiles != 1:
+        raise ValueError("--tiles splits planes only, not --hessian or --plane line")
+    if args.top_k < 1 or not args.tol > 0 or args.per_unit < 1:
+        raise ValueError("--top-k and --per-unit must be at least 1 and --tol positive")
+
+
+def _target_weights(args: argparse.Namespace) -> dict[str, torch.Tensor]:
+    """The target checkpoint's parameters, checked against a fresh model like the centre."""
+    model = _resolve(args.model, "--model")()
+    io.load_state_into(model, _load_tensors(args.target, "target"), args.target)
+    return parameter_centre(model)
+
+
+def _hessian(args: argparse.Namespace, model: nn.Module, batches: list, batch_sums, masks) -> int:
+    frame = hessian_spectrum(
+        model, batches, batch_sums, k=args.top_k, seed=args.seed, masks=masks, tol=args.tol
+    )
+    frame.to_csv(args.out, index=False)
+    values = frame.set_index(["quantity", "index"]).value
+    print(
+        f"{args.out}: top eigenvalue {values['eigenvalue', 0]:.6g}, trace {values['trace', 0]:.6g}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _line(args: argparse.Namespace, model: nn.Module, center, target, batches, batch_sums) -> int:
+    ts = line_points(*args.t_range, per_unit=args.per_unit)
+    frame = interpolate(
+        model, center, target, batches, batch_sums, ts=ts, progress=not args.no_progress
+    )
+    frame.to_csv(args.out, index=False)
+    barrier = loss_barrier(frame)
+    print(
+        f"{args.out}: {len(frame)} points; barrier {barrier.height:.6g} at t={barrier.t:g}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -157,16 +239,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     ymin, ymax = args.yrange or args.range
     xs, ys = grid_coordinates(xmin, xmax, nx, ymin, ymax, ny)
     try:
+        _check_mode(args)
         tile_rows(ny, args.tiles, args.tile)
         model, batches, batch_sums, masks = _prepare(args)
         center = parameter_centre(model)
+        target = _target_weights(args) if args.target else None
+        if args.hessian:
+            return _hessian(args, model, batches, batch_sums, masks)
+        if args.plane == "line":
+            return _line(args, model, center, target, batches, batch_sums)
         directions = plane(
-            "random-random",
+            args.plane,
             center,
+            target=target,
             seed=args.seed,
             norm=args.norm,
             ignore_1d=not args.include_1d,
             masks=masks,
+            still=frozen_parameters(model) if args.keep_frozen else (),
         )
     except ValueError as err:  # includes io.CheckpointError
         parser.error(str(err).replace("\n", " "))
