@@ -1,7 +1,8 @@
 """E2's axes: x = w* − w0 and a seeded random y, both zero on pruned weights."""
 
 from prunescape.e2 import axes
-from prunescape.io import load_checkpoint, save_checkpoint
+from prunescape.io import load_checkpoint
+from prunescape.landscape import save_directions
 from prunescape.runtime import job
 from prunescape.seeding import derive_seed
 
@@ -11,5 +12,4 @@ with job(snakemake.threads, snakemake.log[0]):
     w_star, _ = load_checkpoint(snakemake.input.final)
     masks, _ = load_checkpoint(snakemake.input.masks)
     x, y = axes(w0, w_star, seed=derive_seed(cfg["seed"], "e2"), norm=cfg["norm"], masks=masks)
-    tensors = {f"x.{k}": v for k, v in x.items()} | {f"y.{k}": v for k, v in y.items()}
-    save_checkpoint(snakemake.output[0], tensors, {"rate": cfg["rate"], "norm": cfg["norm"]})
+    save_directions(snakemake.output[0], (x, y), {"rate": cfg["rate"], "norm": cfg["norm"]})

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from prunescape.e2 import starting_point
 from prunescape.io import load_checkpoint
+from prunescape.landscape import load_directions
 from prunescape.runtime import job
 from prunescape.translation.artifacts import build_model, load_split, load_vocab
 from prunescape.translation.training import TrainConfig, train
@@ -13,9 +14,7 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
     itos = load_vocab(snakemake.input.vocab)
     w0, _ = load_checkpoint(snakemake.input.w0)
     masks, _ = load_checkpoint(snakemake.input.masks)
-    axes, _ = load_checkpoint(snakemake.input.axes)
-    x = {k[2:]: v for k, v in axes.items() if k.startswith("x.")}
-    y = {k[2:]: v for k, v in axes.items() if k.startswith("y.")}
+    x, y, _ = load_directions(snakemake.input.axes)
     train(
         build_model(snakemake.params.model, len(itos)).to(device),
         starting_point(w0, x, y, alpha, beta, masks),

@@ -1,11 +1,9 @@
 """Side-by-side landscapes of every E3 model (baseline first) at one scale, shared limits."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from prunescape.render import comparison_figure, save_figure
+from prunescape.render import comparison_figure, figure_files, save_figure
 from prunescape.runtime import job
 
 with job(snakemake.threads, snakemake.log[0]):
@@ -18,7 +16,7 @@ with job(snakemake.threads, snakemake.log[0]):
         raise ValueError(
             f"{snakemake.input.landscapes} lacks {missing} at epoch {epoch}, scale {scale}"
         )
-    for path in [*snakemake.output.png, *snakemake.output.pdf]:
-        metric, kind = Path(path).stem.rsplit("_", 1)
+    for stem, paths in figure_files(snakemake.output).items():
+        metric, kind = stem.name.rsplit("_", 1)
         title = f"{metric} landscapes at scale {scale}, epoch {epoch}"
-        save_figure(comparison_figure(frames, metric, kind=kind, title=title), path)
+        save_figure(comparison_figure(frames, metric, kind=kind, title=title), paths)

@@ -4,12 +4,16 @@ Colour limits (and the surfaces' z range) are shared per metric by every model
 at this scale and epoch, so figures of different models compare directly.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from prunescape.render import colour_limits, contour_figure, save_figure, surface_figure
+from prunescape.render import (
+    colour_limits,
+    contour_figure,
+    figure_files,
+    save_figure,
+    surface_figure,
+)
 from prunescape.runtime import job
 
 DRAW = {"contour": contour_figure, "surface": surface_figure}
@@ -31,8 +35,8 @@ with job(snakemake.threads, snakemake.log[0]):
         raise ValueError(
             f"{snakemake.input.landscapes} has no {model} landscape at epoch {epoch}, scale {scale}"
         )
-    for path in [*snakemake.output.png, *snakemake.output.pdf]:
-        metric, kind = Path(path).stem.rsplit("_", 1)
+    for stem, paths in figure_files(snakemake.output).items():
+        metric, kind = stem.name.rsplit("_", 1)
         title = f"{model}: {metric}, scale {scale}, epoch {epoch}"
         figure = DRAW[kind](frame, metric, title=title, limits=colour_limits(shared, metric))
-        save_figure(figure, path)
+        save_figure(figure, paths)

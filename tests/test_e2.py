@@ -1,11 +1,20 @@
 """Experiment 2: starting points, surfaces and the summary."""
 
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 import torch
 
 from prunescape.e2 import axes, starting_point, summary, surfaces
+from prunescape.io import save_checkpoint
+from prunescape.landscape import load_directions, random_direction
 from prunescape.pruning import global_magnitude_masks
+from prunescape.seeding import derive_seed
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
 def weights(seed: int) -> dict[str, torch.Tensor]:
@@ -49,6 +58,33 @@ def test_random_axis_is_filter_normalised_to_w0_and_masked(setup):
         assert torch.all(y[name][~mask] == 0)
         kept_rows = (w0[name] * mask).norm(dim=1)
         assert torch.allclose(y[name].norm(dim=1), kept_rows, atol=1e-5)
+
+
+def test_random_axis_comes_from_the_one_seed_derivation(setup):
+    w0, _, masks, _, y = setup
+    expected = random_direction(w0, seed=derive_seed(5, "y"), norm="filter", masks=masks)
+    assert all(torch.equal(y[name], expected[name]) for name in w0)
+
+
+def test_axes_script_writes_a_directions_file(setup, tmp_path):
+    """The axes file is the library's directions format, so retraining reads it back."""
+    w0, w_star, masks, _, _ = setup
+    paths = {}
+    for name, tensors in {"w0": w0, "final": w_star, "masks": masks}.items():
+        paths[name] = str(tmp_path / f"{name}.pt")
+        save_checkpoint(paths[name], tensors, {})
+    snakemake = SimpleNamespace(
+        threads=1,
+        log=[str(tmp_path / "axes.log")],
+        params=SimpleNamespace(e2={"seed": 0, "norm": "filter", "rate": 30}),
+        input=SimpleNamespace(**paths),
+        output=[str(tmp_path / "axes.pt")],
+    )
+    runpy.run_path(str(SCRIPTS / "e2_axes.py"), init_globals={"snakemake": snakemake})
+    x, y, meta = load_directions(tmp_path / "axes.pt")
+    expected = axes(w0, w_star, seed=derive_seed(0, "e2"), norm="filter", masks=masks)
+    assert all(torch.equal(x[n], expected[0][n]) and torch.equal(y[n], expected[1][n]) for n in w0)
+    assert meta["rate"] == 30 and meta["norm"] == "filter"
 
 
 def test_points_off_the_axes_keep_the_mask(setup):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import imageio.v3 as iio
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ from prunescape.render import (
     colour_limits,
     comparison_figure,
     contour_figure,
+    figure_files,
     grid,
     heatmap_figure,
     render_frames,
@@ -139,3 +142,68 @@ def test_write_video_mp4_and_gif_hold_every_epoch(tmp_path):
     before = mp4.read_bytes(), gif.read_bytes()
     write_video(images, mp4, gif, fps=2)
     assert (mp4.read_bytes(), gif.read_bytes()) == before, "reruns must give identical files"
+
+
+def diverged(frame: pd.DataFrame, where: pd.Series | None = None) -> pd.DataFrame:
+    """The frame with NaN metrics (every row, or where ``where`` holds), as after NaN losses."""
+    out = frame.copy()
+    rows = slice(None) if where is None else where
+    out.loc[rows, ["loss", "ppl", "acc"]] = np.nan
+    return out
+
+
+def written(fig) -> str:
+    """Every text the figure's panels carry."""
+    return " ".join(text.get_text() for ax in fig.axes for text in ax.texts)
+
+
+def test_all_nan_figures_say_so_instead_of_failing(tmp_path):
+    nan = diverged(bowl(5, 3))
+    assert colour_limits(nan, "loss") is None
+    made = [
+        contour_figure(nan, "loss"),
+        surface_figure(nan, "ppl"),
+        heatmap_figure(nan, "acc"),
+        comparison_figure({"baseline": nan, "w0-30": nan}, "loss", kind="surface"),
+    ]
+    for i, fig in enumerate(made):
+        assert "no finite" in written(fig)
+        save_figure(fig, tmp_path / f"{i}.png", dpi=40)
+    assert len(list(tmp_path.glob("*.png"))) == 4
+
+
+def test_partly_nan_cells_are_gaps_and_other_models_keep_their_panels():
+    frame = bowl(5, 3)
+    partly = diverged(frame, frame.x > 0.25)
+    assert colour_limits(partly, "loss") == colour_limits(frame[frame.x <= 0.25], "loss")
+    for fig in [
+        contour_figure(partly, "loss"),
+        surface_figure(partly, "ppl"),
+        heatmap_figure(partly, "acc"),
+    ]:
+        assert "no finite" not in written(fig)
+        assert len(fig.axes) == 2, "the colourbar is drawn"
+    mixed = comparison_figure({"baseline": frame, "w0-80": diverged(frame)}, "acc", kind="heatmap")
+    assert "no finite accuracy" in written(mixed)
+    assert len(mixed.axes) == 3, "two panels and the colourbar"
+
+
+def test_frames_of_diverged_epochs_say_so_and_keep_the_layout():
+    good = bowl(5, 3, xcol="alpha", ycol="beta")
+    by_epoch = {0: good, 1: diverged(good, good.alpha > 0), 2: diverged(good)}
+    images = render_frames(by_epoch, "loss", xcol="alpha", ycol="beta", size=(320, 240))
+    assert len({image.shape for image in images}) == 1
+    nothing = render_frames({0: diverged(good)}, "ppl", xcol="alpha", ycol="beta", size=(320, 240))
+    assert nothing[0].shape == (240, 320, 3)
+
+
+def test_one_figure_saves_every_format_reproducibly(tmp_path):
+    for run in ("a", "b"):
+        paths = [tmp_path / f"{run}.png", tmp_path / f"{run}.pdf"]
+        save_figure(comparison_figure({"m": bowl(5, 3)}, "loss", title="t"), paths, dpi=60)
+    for suffix in (".png", ".pdf"):
+        assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
+    assert figure_files(["f/loss_contour.png", "f/loss_contour.pdf", "f/ppl_surface.png"]) == {
+        Path("f/loss_contour"): ["f/loss_contour.png", "f/loss_contour.pdf"],
+        Path("f/ppl_surface"): ["f/ppl_surface.png"],
+    }

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
-from prunescape.viewer import build_viewer, load_landscape_csv, viewer_payload
+from prunescape import landscape
+from prunescape.viewer import build_viewer, data, load_landscape_csv, viewer_payload
 from prunescape.viewer.__main__ import main as viewer_main
 
 
@@ -51,6 +52,14 @@ def embedded_payload(html: str) -> dict:
     match = re.search(r'<script type="application/json" id="landscape-data">(.*?)</script>', html)
     assert match, "data block missing"
     return json.loads(match.group(1))
+
+
+def test_one_column_list_for_the_landscape_and_the_viewer(tmp_path):
+    assert not hasattr(data, "COLUMNS")
+    tidy = load_landscape_csv(write_viewer_csv(tmp_path / "a.csv")).drop(columns="id")
+    written = landscape.viewer_frame(tidy)
+    written.to_csv(tmp_path / "b.csv", index=False)
+    pd.testing.assert_frame_equal(load_landscape_csv(tmp_path / "b.csv"), written)
 
 
 def test_load_viewer_format(tmp_path):

@@ -38,12 +38,21 @@ def select_device(name: str = "cpu") -> torch.device:
     return torch.device("cuda", torch.cuda.current_device())
 
 
+def own_error(error: BaseException) -> bool:
+    """Whether ``error`` is one of the project's error classes (CheckpointError,
+    ConfigError, DeviceError, ...), raised on purpose with a message for the user."""
+    return isinstance(error, Exception) and type(error).__module__.split(".")[0] == "prunescape"
+
+
 @contextlib.contextmanager
 def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterator[torch.device]:
     """Pin torch to the job's threads, pick its device, and send stdout/stderr
     (progress bars) to the log. Yields the device.
 
-    A fixed thread count keeps CPU results byte-identical between reruns.
+    A fixed thread count keeps CPU results byte-identical between reruns. The log
+    gets every failure's traceback; the project's own errors (see
+    :func:`own_error`) already say what went wrong in one line, so the job exits
+    with just that line and the log's path instead of re-raising under a traceback.
     """
     torch.set_num_threads(max(1, threads))
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -58,6 +67,8 @@ def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterat
     ):
         try:
             yield select_device(device)
-        except BaseException:
+        except BaseException as error:
             traceback.print_exc(file=handle)
-            raise
+            if not own_error(error):
+                raise
+            raise SystemExit(f"{type(error).__name__}: {error} (traceback in {log})") from None

@@ -7,14 +7,14 @@ gets a zero direction, so every point of a pruned model's landscape stays pruned
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import torch
 
 from prunescape import io
+from prunescape.seeding import derive_seed
 
 Tensors = Mapping[str, torch.Tensor]
 Masks = Mapping[str, torch.Tensor]
@@ -122,12 +122,6 @@ def difference_direction(
     return out
 
 
-def derived_seed(seed: int, label: str) -> int:
-    """A seed for a second draw that never collides with ``seed + k`` of other runs."""
-    digest = hashlib.sha256(f"{seed}:{label}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") >> 1
-
-
 def plane(
     kind: str,
     center: Tensors,
@@ -137,23 +131,35 @@ def plane(
     norm: str = "filter",
     ignore_1d: bool = True,
     masks: Masks | None = None,
+    still: Collection[str] = (),
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """The two axes (dx, dy) of a landscape plane through ``center``.
 
     ``"random-random"``: dx from ``seed``, dy from a seed derived from it.
     ``"target-random"``: dx = target − center (so the point (1, 0) is ``target``),
     dy the same random direction as in ``"random-random"``. Random axes are
-    normalised to ``center``.
+    normalised to ``center``. Tensors named in ``still`` get zero on both axes, e.g.
+    frozen parameters (``grid.frozen_parameters(model)``), which otherwise move like
+    the rest, as in Li et al. (2018); the other tensors' directions do not change.
     """
     if kind not in PLANES:
         raise ValueError(f"plane kind must be one of {PLANES}, got {kind!r}")
+    unknown = sorted(set(still) - set(center))
+    if unknown:
+        raise ValueError(f"still names tensors that are not in the centre: {unknown[:3]}")
     options = {"norm": norm, "ignore_1d": ignore_1d, "masks": masks}
-    dy = random_direction(center, seed=derived_seed(seed, "y"), **options)
+    dy = random_direction(center, seed=derive_seed(seed, "y"), **options)
     if kind == "random-random":
-        return random_direction(center, seed=seed, **options), dy
-    if target is None:
+        dx = random_direction(center, seed=seed, **options)
+    elif target is None:
         raise ValueError("the target-random plane needs target weights")
-    return difference_direction(target, center, masks), dy
+    else:
+        dx = difference_direction(target, center, masks)
+    return _held(dx, still), _held(dy, still)
+
+
+def _held(direction: dict[str, torch.Tensor], still: Collection[str]) -> dict[str, torch.Tensor]:
+    return {n: torch.zeros_like(d) if n in still else d for n, d in direction.items()}
 
 
 def save_directions(

@@ -3,13 +3,17 @@
 Every drawing takes explicit colour limits so panels, epochs and models that a
 reader compares use one scale. Colours are chosen so that "good" looks alike for
 every metric (dark = low loss, low perplexity, high accuracy), and perplexity,
-which can span orders of magnitude, uses a logarithmic scale.
+which can span orders of magnitude, uses a logarithmic scale. Non-finite cells
+(a diverged run's NaN losses) are gaps; a panel with no finite cell says so.
+
+Figures have a fixed layout in inches rather than matplotlib's constrained layout,
+which costs a layout pass and an extra draw on every save.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import matplotlib
@@ -36,11 +40,16 @@ from matplotlib.ticker import (
 from prunescape.io import atomic_path
 
 Limits = tuple[float, float]
+Paths = str | os.PathLike | Iterable[str | os.PathLike]
 
 METRIC_NAMES = {"loss": "loss", "ppl": "perplexity", "acc": "accuracy"}
 AXIS_NAMES = {"x": "x (direction 1)", "y": "y (direction 2)", "alpha": "α", "beta": "β"}
 ANNOTATE_MAX = 7
 HEATMAP_LINES = 10
+# Fixed layout, in inches: margins around each panel, and the colourbar's column.
+MARGINS = {"left": 0.75, "right": 0.2, "bottom": 0.55, "top": 0.45}
+SUPTITLE = 0.35
+COLOURBAR = {"pad": 0.2, "width": 0.15, "column": 1.1}
 
 # Metadata matplotlib would otherwise stamp with its version or the time of day.
 SAVE_METADATA = {
@@ -105,12 +114,15 @@ def grid(
     return xs, ys, table.to_numpy(dtype=float)
 
 
-def colour_limits(frame: pd.DataFrame, metric: str) -> Limits:
-    """Finite min and max of ``metric`` over every row given, widened if they coincide."""
+def colour_limits(frame: pd.DataFrame, metric: str) -> Limits | None:
+    """Finite min and max of ``metric`` over every row given, widened if they coincide.
+
+    None when no value is finite (a diverged run): drawings then say so instead of failing.
+    """
     values = frame[metric].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     if values.size == 0:
-        raise ValueError(f"no finite values of {metric!r} to set colour limits from")
+        return None
     lo, hi = float(values.min()), float(values.max())
     if lo == hi:  # a flat surface still needs a colour range; keep it positive if it was
         if lo > 0:
@@ -140,6 +152,16 @@ def _label_axes(ax: Axes, xcol: str, ycol: str) -> None:
     ax.set_ylabel(AXIS_NAMES.get(ycol, ycol))
 
 
+def _nothing_finite(ax: Axes, z: np.ndarray, metric: str, limits: Limits | None) -> bool:
+    """Write on ``ax`` that no cell is finite, when that is so; a diverged run is a result too."""
+    if limits is not None and np.isfinite(z).any():
+        return False
+    text = getattr(ax, "text2D", ax.text)
+    message = f"no finite {METRIC_NAMES.get(metric, metric)} values\n(NaN or infinite everywhere)"
+    text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="firebrick")
+    return True
+
+
 def _mark_centre(ax: Axes, xs: np.ndarray, ys: np.ndarray) -> None:
     """Star at (0, 0): the trained model of a landscape, w0 of the retraining grid."""
     if xs[0] <= 0 <= xs[-1] and ys[0] <= 0 <= ys[-1]:
@@ -166,10 +188,16 @@ def draw_contour(
     xcol: str = "x",
     ycol: str = "y",
     levels: int = 20,
-) -> ScalarMappable:
-    """Filled contours plus thin contour lines on ``ax``; returns what a colourbar needs."""
+) -> ScalarMappable | None:
+    """Filled contours plus thin contour lines on ``ax``; returns what a colourbar needs
+    (None when no cell is finite)."""
     xs, ys, z = grid(frame, metric, xcol, ycol)
     _need_2d(xs, ys, "contour plot")
+    _label_axes(ax, xcol, ycol)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    if _nothing_finite(ax, z, metric, limits):
+        return None
     z = np.ma.masked_invalid(z)
     bands = level_values(metric, limits, levels)
     filled = ax.contourf(
@@ -177,7 +205,6 @@ def draw_contour(
     )
     ax.contour(xs, ys, z, levels=bands, colors="black", linewidths=0.4, alpha=0.5)
     _mark_centre(ax, xs, ys)
-    _label_axes(ax, xcol, ycol)
     return filled
 
 
@@ -189,14 +216,24 @@ def draw_heatmap(
     limits: Limits,
     xcol: str = "x",
     ycol: str = "y",
-) -> ScalarMappable:
-    """One cell per grid point, contour lines over it, values written in when few cells."""
+) -> ScalarMappable | None:
+    """One cell per grid point, contour lines over it, values written in when few cells.
+
+    Non-finite cells stay blank; None (no colourbar) when no cell is finite.
+    """
     xs, ys, z = grid(frame, metric, xcol, ycol)
+    ex, ey = cell_edges(xs), cell_edges(ys)
+    _label_axes(ax, xcol, ycol)
+    ax.set_xlim(ex[0], ex[-1])
+    ax.set_ylim(ey[0], ey[-1])
+    if _nothing_finite(ax, z, metric, limits):
+        _outline_centre(ax, xs, ys)
+        return None
     scale = norm(metric, limits)
     cmap = plt.get_cmap(colour_map(metric))
     mesh = ax.pcolormesh(
-        cell_edges(xs),
-        cell_edges(ys),
+        ex,
+        ey,
         np.ma.masked_invalid(z),
         cmap=cmap,
         norm=scale,
@@ -215,7 +252,6 @@ def draw_heatmap(
             ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
             ax.text(xs[ix], ys[iy], f"{value:.3g}", ha="center", va="center", fontsize=8, color=ink)
     _outline_centre(ax, xs, ys)
-    _label_axes(ax, xcol, ycol)
     return mesh
 
 
@@ -227,14 +263,21 @@ def draw_surface(
     limits: Limits,
     xcol: str = "x",
     ycol: str = "y",
-) -> ScalarMappable:
+) -> ScalarMappable | None:
     """3-D surface on a ``projection="3d"`` axes with z fixed to ``limits``.
 
     mplot3d has no working log z-axis, so perplexity is drawn as log10 and the
-    z ticks are labelled with the perplexity values themselves.
+    z ticks are labelled with the perplexity values themselves. Non-finite cells
+    are holes; None (no colourbar) when no cell is finite.
     """
     xs, ys, z = grid(frame, metric, xcol, ycol)
     _need_2d(xs, ys, "surface plot")
+    _label_axes(ax, xcol, ycol)
+    ax.set_zlabel(METRIC_NAMES.get(metric, metric))
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    if _nothing_finite(ax, z, metric, limits):
+        return None
     logged = log_scale(metric, limits)
     lo, hi = np.log10(limits) if logged else limits
     if logged:
@@ -256,8 +299,6 @@ def draw_surface(
     ax.set_zlim(lo, hi)
     if logged:
         ax.zaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{10**v:.3g}"))
-    ax.set_zlabel(METRIC_NAMES.get(metric, metric))
-    _label_axes(ax, xcol, ycol)
     return ScalarMappable(norm=norm(metric, limits), cmap=colour_map(metric))
 
 
@@ -269,6 +310,38 @@ def add_colourbar(fig: Figure, mappable: ScalarMappable, metric: str, **where) -
         bar.ax.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
         bar.ax.yaxis.set_minor_locator(NullLocator())
     return bar
+
+
+def panels(
+    count: int, panel: tuple[float, float], *, three_d: bool = False, suptitle: bool = False
+) -> tuple[Figure, list[Axes], Axes]:
+    """A figure of ``count`` panels of ``panel`` inches in a row, and a colourbar's axes.
+
+    Every margin is fixed in inches, so figures need no layout pass when saved.
+    """
+    width, height = panel
+    fig = plt.figure(figsize=(count * width + COLOURBAR["column"], height + suptitle * SUPTITLE))
+    fig_w, fig_h = fig.get_size_inches()
+    bottom, top = MARGINS["bottom"], height - MARGINS["top"]
+    inner = width - MARGINS["left"] - MARGINS["right"]
+    axes = []
+    for i in range(count):
+        left = i * width + MARGINS["left"]
+        rect = (left / fig_w, bottom / fig_h, inner / fig_w, (top - bottom) / fig_h)
+        axes.append(fig.add_axes(rect, projection="3d" if three_d else None))
+    bar_left = count * width + COLOURBAR["pad"]
+    bar = fig.add_axes(
+        (bar_left / fig_w, bottom / fig_h, COLOURBAR["width"] / fig_w, (top - bottom) / fig_h)
+    )
+    return fig, axes, bar
+
+
+def finish(fig: Figure, bar: Axes, mappable: ScalarMappable | None, metric: str) -> None:
+    """Colourbar when anything was drawn; otherwise the bar's axes go, the panels said why."""
+    if mappable is None:
+        bar.remove()
+    else:
+        add_colourbar(fig, mappable, metric, cax=bar)
 
 
 def contour_figure(
@@ -283,9 +356,9 @@ def contour_figure(
 ) -> Figure:
     """Filled contour map with lines, colourbar and the centre marked."""
     limits = limits or colour_limits(frame, metric)
-    fig, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
+    fig, (ax,), bar = panels(1, (4.9, 5))
     mappable = draw_contour(ax, frame, metric, limits=limits, xcol=xcol, ycol=ycol, levels=levels)
-    add_colourbar(fig, mappable, metric, ax=ax, shrink=0.9)
+    finish(fig, bar, mappable, metric)
     ax.set_title(title)
     return fig
 
@@ -301,10 +374,9 @@ def surface_figure(
 ) -> Figure:
     """3-D surface whose z range and colours are pinned to ``limits``."""
     limits = limits or colour_limits(frame, metric)
-    fig = plt.figure(figsize=(7, 5.5), constrained_layout=True)
-    ax = fig.add_subplot(projection="3d")
+    fig, (ax,), bar = panels(1, (5.9, 5.5), three_d=True)
     mappable = draw_surface(ax, frame, metric, limits=limits, xcol=xcol, ycol=ycol)
-    add_colourbar(fig, mappable, metric, ax=ax, shrink=0.9)
+    finish(fig, bar, mappable, metric)
     ax.set_title(title)
     return fig
 
@@ -320,9 +392,9 @@ def heatmap_figure(
 ) -> Figure:
     """Heat map with contour lines; small grids (≤ 7×7) get each cell's value written in."""
     limits = limits or colour_limits(frame, metric)
-    fig, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
+    fig, (ax,), bar = panels(1, (4.9, 5))
     mappable = draw_heatmap(ax, frame, metric, limits=limits, xcol=xcol, ycol=ycol)
-    add_colourbar(fig, mappable, metric, ax=ax, shrink=0.9)
+    finish(fig, bar, mappable, metric)
     ax.set_title(title)
     return fig
 
@@ -344,35 +416,49 @@ def comparison_figure(
     """
     if not frames_by_model:
         raise ValueError("comparison_figure needs at least one model")
-    if kind not in ("contour", "surface", "heatmap"):
+    painters = {"contour": draw_contour, "surface": draw_surface, "heatmap": draw_heatmap}
+    if kind not in painters:
         raise ValueError(f"kind must be contour, surface or heatmap, got {kind!r}")
     limits = limits or colour_limits(pd.concat(frames_by_model.values()), metric)
-    count = len(frames_by_model)
-    fig = plt.figure(figsize=(3.6 * count + 1.2, 4.2), constrained_layout=True)
-    axes = []
-    for i, (model, frame) in enumerate(frames_by_model.items(), start=1):
-        ax = fig.add_subplot(1, count, i, projection="3d" if kind == "surface" else None)
+    fig, axes, bar = panels(
+        len(frames_by_model), (3.6, 4.2), three_d=kind == "surface", suptitle=True
+    )
+    mappable = None
+    for ax, (model, frame) in zip(axes, frames_by_model.items(), strict=True):
         options = {"limits": limits, "xcol": xcol, "ycol": ycol}
-        if kind == "contour":
-            mappable = draw_contour(ax, frame, metric, **options)
-        elif kind == "surface":
-            mappable = draw_surface(ax, frame, metric, **options)
-        else:
-            mappable = draw_heatmap(ax, frame, metric, **options)
+        mappable = painters[kind](ax, frame, metric, **options) or mappable
         ax.set_title(model)
-        axes.append(ax)
-    add_colourbar(fig, mappable, metric, ax=axes, shrink=0.9)
+    finish(fig, bar, mappable, metric)
     fig.suptitle(title)
     return fig
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> None:
-    """Write PNG or PDF (by suffix) atomically and byte-reproducibly, then close ``fig``."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in SAVE_METADATA:
-        raise ValueError(f"{path}: figures are saved as .png or .pdf, not {suffix or 'no suffix'}")
+def save_figure(fig: Figure, paths: Paths, dpi: int = 150) -> None:
+    """Write the one drawing to each path, PNG or PDF by suffix, atomically and
+    byte-reproducibly, then close ``fig``.
+
+    Pass every format of a figure at once: the figure is built once for all of them.
+    """
+    paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=SAVE_METADATA[suffix])
+        for path in paths:
+            suffix = Path(path).suffix.lower()
+            if suffix not in SAVE_METADATA:
+                raise ValueError(
+                    f"{path}: figures are saved as .png or .pdf, not {suffix or 'no suffix'}"
+                )
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=SAVE_METADATA[suffix])
     finally:
         plt.close(fig)
+
+
+def figure_files(paths: Iterable[str | os.PathLike]) -> dict[Path, list[str]]:
+    """A job's output files grouped by name without suffix: one figure, its formats.
+
+    Scripts draw each figure once and save it in whichever formats the rule declares.
+    """
+    groups: dict[Path, list[str]] = {}
+    for path in paths:
+        groups.setdefault(Path(path).with_suffix(""), []).append(str(path))
+    return groups

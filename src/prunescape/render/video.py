@@ -18,6 +18,7 @@ import imageio.v3 as iio
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
 from prunescape.io import atomic_path
@@ -25,8 +26,10 @@ from prunescape.render.surfaces import (
     add_colourbar,
     cell_edges,
     colour_limits,
+    colour_map,
     draw_contour,
     draw_heatmap,
+    norm,
 )
 
 # H.264 encodes 16×16 macro blocks; imageio would resize other sizes behind our back.
@@ -52,7 +55,7 @@ def render_frames(
 
     ``size`` is (W, H) in pixels and must be a multiple of 16 both ways so the
     MP4 encoder keeps every pixel. Colour limits default to the range over all
-    epochs.
+    epochs. An epoch without finite cells says so in its frame; the colourbar stays.
     """
     if not frames_by_epoch:
         raise ValueError("render_frames needs at least one epoch")
@@ -77,7 +80,9 @@ def render_frames(
         ax.set_xlim(xs[0], xs[-1])
         ax.set_ylim(ys[0], ys[-1])
         ax.set_title(f"{title_prefix} epoch {epoch}".strip())
-        add_colourbar(fig, mappable, metric, cax=fig.add_axes(COLOURBAR_RECT))
+        if limits is not None:
+            mappable = mappable or ScalarMappable(norm(metric, limits), colour_map(metric))
+            add_colourbar(fig, mappable, metric, cax=fig.add_axes(COLOURBAR_RECT))
         canvas.draw()
         image = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
         if image.shape != (height, width, 3):

@@ -1,8 +1,8 @@
 """Landscape CSVs in, one JSON-able payload out, for the viewer page.
 
-Two CSV layouts reach the viewer: the project's ``id,x,y,loss,model,epoch,scale,ppl,acc``
-and the study's original LossPlot files with only ``id,x,y,loss``. Both are normalised
-to the first so the page code sees one shape.
+Two CSV layouts reach the viewer: the project's ``VIEWER_COLUMNS`` (written by
+:func:`prunescape.landscape.viewer_frame`) and the study's original LossPlot files with
+only ``id,x,y,loss``. Both are normalised to the first so the page code sees one shape.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["id", "x", "y", "loss", "model", "epoch", "scale", "ppl", "acc"]
+from prunescape.landscape import VIEWER_COLUMNS
+
 METRICS = ["loss", "ppl", "acc"]
 REQUIRED = ["id", "x", "y", "loss"]
 
@@ -39,7 +40,7 @@ def load_landscape_csv(path: str | os.PathLike) -> pd.DataFrame:
     for metric in METRICS:
         if metric not in frame.columns:
             frame[metric] = np.nan
-    frame = frame[COLUMNS].copy()
+    frame = frame[list(VIEWER_COLUMNS)].copy()
     frame["model"] = frame["model"].astype(str)
     frame["epoch"] = frame["epoch"].astype(int)
     for column in ["x", "y", "scale", *METRICS]:
