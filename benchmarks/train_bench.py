@@ -15,7 +15,11 @@ Measures in one run, on real padded batches of the synthetic corpus (CPU by defa
 (e) training's batching and loss against the textbook baseline, timed on the same
     number of steps from the same model: shuffled batches and logits at every padded
     position, versus length-grouped batches and logits only where the loss counts.
-    The gain grows with vocabulary and length spread (try ``--multi30k``).
+    The gain grows with vocabulary and length spread (try ``--multi30k``);
+(f) equal work against the reference implementation the study forked
+    (``reference_transformer.py``): training and evaluation tokens/s of both models on
+    the same padding-free random batches (``--ref-*`` options), repeats interleaved in
+    one process, with ``--ref-threads`` threads (2 by default); the ratios are printed.
 
 Times are CPU time of this process with one thread (the default: steadiest on a
 shared machine, where it equals wall time when the machine is idle), wall time otherwise.
@@ -37,6 +41,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+from reference_transformer import ReferenceTransformer
 from torch.utils.flop_counter import FlopCounterMode
 
 from prunescape.translation import corpus, multi30k
@@ -118,6 +123,109 @@ def analytic_forward_flops(model: Transformer, batches: list[Batch]) -> int:
     return total
 
 
+def random_batches(vocab: int, n: int, size: int, length: int, seed: int) -> list[Batch]:
+    """Padding-free (src, trg) batches of random non-special tokens: equal work for any model."""
+    g = torch.Generator().manual_seed(seed)
+    return [
+        (
+            torch.randint(4, vocab, (size, length), generator=g),
+            torch.randint(4, vocab, (size, length + 1), generator=g),
+        )
+        for _ in range(n)
+    ]
+
+
+def reference_step(
+    model: ReferenceTransformer, optimizer: torch.optim.Optimizer, batch: Batch, lr: float
+) -> None:
+    """The reference's training step with the loss of ``train_step`` (label smoothing 0.1)."""
+    src, trg = batch
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    gold = trg[:, 1:].reshape(-1)
+    loss = F.cross_entropy(
+        model(src, trg[:, :-1]), gold, ignore_index=PAD, reduction="sum", label_smoothing=0.1
+    )
+    optimizer.zero_grad(set_to_none=True)
+    (loss / gold.numel()).backward()
+    optimizer.step()
+
+
+@torch.no_grad()
+def reference_eval(model: ReferenceTransformer, batches: list[Batch]) -> list[float]:
+    """Summed loss, tokens and correct argmax tokens, as ``eval_metrics`` computes them."""
+    model.eval()
+    total = torch.zeros(3, dtype=torch.float64)
+    for src, trg in batches:
+        gold = trg[:, 1:].reshape(-1)
+        logits = model(src, trg[:, :-1])
+        loss = F.cross_entropy(logits, gold, ignore_index=PAD, reduction="sum")
+        correct = (logits.argmax(-1) == gold).sum()
+        total += torch.stack([loss.double(), torch.tensor(gold.numel()), correct.double()])
+    return total.tolist()
+
+
+def compare_reference(args: argparse.Namespace) -> None:
+    """(f) Tokens/s of ours and the reference on identical padding-free batches."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.ref_threads)
+    clock = clock_for(args.ref_threads)
+
+    def timed(fn: Callable[[], object]) -> float:
+        start = clock()
+        fn()
+        return clock() - start
+
+    sizes = dict(d_model=args.d_model, d_inner=args.d_inner, layers=args.layers, heads=args.heads)
+    torch.manual_seed(0)
+    ours = Transformer(TransformerConfig(vocab_size=args.ref_vocab, **sizes))
+    torch.manual_seed(0)
+    reference = ReferenceTransformer(args.ref_vocab, PAD, **sizes)
+    shape = (args.batch_size, args.ref_length)
+    train_batches = random_batches(args.ref_vocab, args.ref_steps, *shape, seed=1)
+    eval_batches = random_batches(args.ref_vocab, args.ref_steps, *shape, seed=2)
+    tokens = args.ref_steps * args.batch_size * args.ref_length
+
+    def adam(m: torch.nn.Module) -> torch.optim.Optimizer:
+        return torch.optim.Adam(m.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
+
+    opt_ours, opt_ref = adam(ours), adam(reference)
+    lr = learning_rate(1, d_model=args.d_model, lr_mul=0.5, warmup=4000)
+    runs = {
+        "train": (
+            lambda: [train_step(ours, opt_ours, b, lr, 0.1) for b in train_batches],
+            lambda: [reference_step(reference, opt_ref, b, lr) for b in train_batches],
+        ),
+        "eval": (
+            lambda: eval_metrics(ours, eval_batches),
+            lambda: reference_eval(reference, eval_batches),
+        ),
+    }
+    for fn in (*runs["eval"], *runs["train"]):  # warm-up
+        fn()
+    ours.train()
+    reference.train()
+    print(
+        f"(f) padding-free, equal work: batch {args.batch_size}×{args.ref_length} tokens, "
+        f"vocabulary {args.ref_vocab}, {args.ref_steps} batches × {args.ref_repeats} "
+        f"interleaved repeats, {torch.get_num_threads()} thread(s), "
+        f"{'CPU time' if args.ref_threads == 1 else 'wall time'}"
+    )
+    print(f"{'':10}{'ours tok/s':>12}{'ref tok/s':>12}{'ours/ref':>10}  (median of repeats)")
+    for name, (run_ours, run_ref) in runs.items():
+        ratios, ours_rates, ref_rates = [], [], []
+        for _ in range(args.ref_repeats):
+            ours_s, ref_s = timed(run_ours), timed(run_ref)
+            ours_rates.append(tokens / ours_s)
+            ref_rates.append(tokens / ref_s)
+            ratios.append(ref_s / ours_s)
+        print(
+            f"{name:10}{statistics.median(ours_rates):12.0f}{statistics.median(ref_rates):12.0f}"
+            f"{statistics.median(ratios):10.2f}"
+        )
+    torch.set_num_threads(threads)
+
+
 def clock_for(threads: int) -> Callable[[], float]:
     return time.process_time if threads == 1 else time.perf_counter
 
@@ -143,7 +251,16 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads; 1 is steadiest on a shared machine"
     )
+    parser.add_argument("--ref-vocab", type=int, default=8000, help="(f) vocabulary")
+    parser.add_argument("--ref-length", type=int, default=20, help="(f) tokens per sentence")
+    parser.add_argument("--ref-steps", type=int, default=3, help="(f) batches per repeat")
+    parser.add_argument("--ref-repeats", type=int, default=5, help="(f) interleaved repeats")
+    parser.add_argument("--ref-threads", type=int, default=2, help="(f) torch threads")
+    parser.add_argument("--only-reference", action="store_true", help="run (f) only")
     args = parser.parse_args()
+    if args.only_reference:
+        compare_reference(args)
+        return
     torch.set_num_threads(args.threads)
     clock = clock_for(args.threads)
 
@@ -282,6 +399,7 @@ def main() -> None:
         f"greedy decode: {decode_flops / eval_flops * len(data['val']) / len(data['test']):.1f}× "
         "the FLOPs per sentence of teacher-forced evaluation (the prefix is recomputed each step)"
     )
+    compare_reference(args)
 
 
 if __name__ == "__main__":

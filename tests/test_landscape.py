@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from pathlib import Path
@@ -18,22 +19,27 @@ from prunescape.landscape import (
     VIEWER_COLUMNS,
     centre_included,
     classification_sums,
+    cli,
     difference_direction,
-    pooled_sums,
     evaluate_grid,
     grid_axis,
     grid_coordinates,
     load_directions,
     merge_tiles,
+    metrics_from_sums,
     parameter_centre,
     plane,
+    pooled_sums,
     random_direction,
     run_tile,
     save_directions,
-    metrics_from_sums,
     tile_rows,
     viewer_frame,
 )
+from prunescape.landscape.grid import frozen_parameters
+from prunescape.translation.batching import batch_sums
+from prunescape.translation.corpus import BOS, PAD
+from prunescape.translation.model import Transformer, TransformerConfig
 
 DOC = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -279,6 +285,140 @@ def test_grid_rejects_iterators_and_unknown_names():
     alias = {**center, "tied.weight": center["0.weight"]}
     with pytest.raises(ValueError, match="named_parameters"):
         evaluate_grid(model, alias, directions, [0.0], [0.0], batches, classification_sums)
+
+
+def test_each_module_gets_its_own_mode_back():
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+    model.train()
+    model[1].eval()  # a frozen BatchNorm inside a model in training mode
+    center = parameter_centre(model)
+    batches = [(torch.randn(16, 4), torch.randint(0, 2, (16,)))]
+    directions = plane("random-random", center, seed=0)
+    evaluate_grid(model, center, directions, [0.0], [0.0], batches, classification_sums)
+    assert [m.training for m in model] == [True, False, True]
+    assert model.training
+
+
+def make_frozen_model() -> nn.Module:
+    """make_model with its first layer frozen, as fine-tuning leaves it."""
+    model = make_model()
+    model[0].requires_grad_(False)
+    return model
+
+
+@pytest.mark.parametrize("keep_frozen", [False, True])
+def test_frozen_parameters_move_unless_held_still(keep_frozen):
+    model = make_frozen_model()
+    frozen = frozen_parameters(model)
+    assert frozen == ["0.weight", "0.bias"]
+    center = parameter_centre(model)
+    dx, dy = plane(
+        "random-random", center, seed=0, ignore_1d=False, still=frozen if keep_frozen else ()
+    )
+    free_dx, free_dy = plane("random-random", center, seed=0, ignore_1d=False)
+    for name in center:
+        for axis, free in ((dx, free_dx), (dy, free_dy)):
+            if keep_frozen and name in frozen:
+                assert not axis[name].any()
+            else:
+                assert axis[name].any()
+                assert torch.equal(axis[name], free[name])
+    log: list = []
+    batches = make_batches()
+    evaluate_grid(model, center, (dx, dy), [1.0], [1.0], batches, recording(log), progress=False)
+    assert torch.equal(log[0]["0.weight"], center["0.weight"]) is keep_frozen
+    assert not torch.equal(log[0]["2.weight"], center["2.weight"])
+
+
+def test_still_rejects_unknown_names():
+    center = parameter_centre(make_model())
+    with pytest.raises(ValueError, match="still names tensors"):
+        plane("random-random", center, seed=0, still=["nope.weight"])
+
+
+def test_cli_keep_frozen_leaves_frozen_parameters_still(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent))
+    torch.save(make_frozen_model().state_dict(), tmp_path / "model.pt")
+    sums = {}
+    for keep in (False, True):
+        out = tmp_path / f"keep_{keep}.csv"
+        args = ["--model", "test_landscape:make_frozen_model", "--checkpoint"]
+        args += [str(tmp_path / "model.pt"), "--batches", "landscape_toy:batches"]
+        args += ["--grid", "1x1", "--range=0.5:1.5", "--out", str(out), "--no-progress"]
+        assert cli.main(args + (["--keep-frozen"] if keep else [])) == 0
+        sums[keep] = pd.read_csv(out).loss_sum.iloc[0]
+    model = make_frozen_model()
+    center = parameter_centre(model)
+    batches = landscape_batches()
+    for keep in (False, True):
+        still = frozen_parameters(model) if keep else ()
+        directions = plane("random-random", center, seed=0, still=still)
+        frame = evaluate_grid(
+            model, center, directions, [1.0], [1.0], batches, classification_sums, progress=False
+        )
+        assert sums[keep] == pytest.approx(frame.loss_sum.iloc[0], rel=1e-6)  # CSV precision
+    assert sums[False] != pytest.approx(sums[True], rel=1e-3)
+
+
+def landscape_batches() -> list:
+    import landscape_toy
+
+    return landscape_toy.batches()
+
+
+def test_points_per_pass_gives_the_sequential_sums_on_an_mlp():
+    model = nn.Sequential(nn.Linear(4, 6), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 3))
+    center = parameter_centre(model)
+    directions = plane("random-random", center, seed=0, ignore_1d=False)
+    xs, ys = grid_coordinates(-1, 1, 5, -1, 1, 3)
+    batches = make_batches(sizes=(5, 3, 7))
+    run = functools.partial(
+        evaluate_grid, model, center, directions, xs, ys, batches, classification_sums,
+        scale=0.7, rows=[2, 0], progress=False,
+    )  # fmt: skip
+    sequential = run()
+    for k in (2, 4, 10, 64):  # chunks that split rows, a ragged last chunk, more than the grid
+        batched = run(points_per_pass=k)
+        pd.testing.assert_frame_equal(batched, sequential, check_exact=False, rtol=1e-6)
+        assert batched.correct.tolist() == sequential.correct.tolist()
+    for name, p in model.named_parameters():
+        assert torch.equal(p, center[name])
+
+
+def test_points_per_pass_gives_the_sequential_sums_on_the_transformer():
+    torch.manual_seed(0)
+    cfg = TransformerConfig(vocab_size=40, d_model=16, d_inner=32, layers=2, heads=2)
+    model = Transformer(cfg)
+    g = torch.Generator().manual_seed(1)
+    src = torch.randint(4, 40, (6, 7), generator=g)
+    src[0, 5:] = PAD
+    trg = torch.randint(4, 40, (6, 6), generator=g)
+    trg[:, 0] = BOS
+    trg[2, 3:] = PAD
+    batches = [(src, trg), (src[:3, :4], trg[:3])]
+    center = parameter_centre(model)
+    directions = plane("random-random", center, seed=0)
+    xs, ys = grid_coordinates(-1, 1, 3, -1, 1, 3)
+    model.train()
+    sequential = evaluate_grid(model, center, directions, xs, ys, batches, batch_sums)
+    batched = evaluate_grid(
+        model, center, directions, xs, ys, batches, batch_sums, points_per_pass=4
+    )
+    pd.testing.assert_frame_equal(batched, sequential, check_exact=False, rtol=1e-6)
+    tokens = sum(int((t[:, 1:] != PAD).sum()) for _, t in batches)
+    assert batched["count"].tolist() == [float(tokens)] * 9
+    assert model.training
+
+
+def test_points_per_pass_must_be_positive():
+    model = make_model()
+    center = parameter_centre(model)
+    directions = plane("random-random", center, seed=0)
+    with pytest.raises(ValueError, match="points_per_pass"):
+        evaluate_grid(
+            model, center, directions, [0.0], [0.0], make_batches(), classification_sums,
+            points_per_pass=0,
+        )  # fmt: skip
 
 
 class Tied(nn.Module):

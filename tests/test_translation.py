@@ -279,7 +279,9 @@ def test_shared_embeddings_and_scaling():
         prj = 16**-0.5 if scale == "prj" else 1.0
         torch.testing.assert_close(seen["src_in"], weight[src] * emb + position[:4])
         torch.testing.assert_close(seen["trg_in"], weight[trg] * emb + position[:3])
-        torch.testing.assert_close(logits, seen["hidden"] @ weight.T * prj)
+        with torch.no_grad():
+            states = model.decode(trg, *model.encode(src))
+        torch.testing.assert_close(logits, states @ weight.T * prj)
     unshared = tiny_model(25, shared_embeddings=False).eval()
     assert unshared.project.weight is not unshared.src_embed.weight
     seen, logits = _hidden_and_logits(unshared, src, trg)

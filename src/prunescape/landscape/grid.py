@@ -2,7 +2,9 @@
 
 The model's own parameters are overwritten in place at every point (no model
 copies, no reloads from disk), so a grid point costs one pass over the
-evaluation batches plus a few vector operations.
+evaluation batches plus a few vector operations. On an accelerator, where one
+small forward pass leaves most of the chip idle, several points can share a pass
+instead: ``torch.func.vmap`` runs the model on a stack of K parameter sets.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from torch.func import functional_call, vmap
 from tqdm import tqdm
 
 from prunescape.landscape.evaluation import BatchSums, metrics_from_sums, pooled_sums
@@ -68,6 +71,15 @@ def parameter_centre(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
+def frozen_parameters(model: nn.Module) -> list[str]:
+    """Names of the parameters that training leaves alone (``requires_grad=False``).
+
+    Pass them as ``plane(..., still=frozen_parameters(model))`` to keep them at the
+    centre; by default they move like the others, as in Li et al. (2018).
+    """
+    return [name for name, p in model.named_parameters() if not p.requires_grad]
+
+
 def _check_names(what: str, tensors: Tensors, reference: Mapping[str, Any], hint: str) -> None:
     for name, tensor in tensors.items():
         if name not in reference:
@@ -102,6 +114,7 @@ class _PlaneWriter:
         self.params = params
         self.center = center
         moving = [n for n in center if _nonzero(dx.get(n)) or _nonzero(dy.get(n))]
+        self.moving = moving
         device = params[moving[0]].device if moving else torch.device("cpu")
         used = [t[n].dtype for t in (center, dx, dy) for n in moving if n in t]
         dtype = functools.reduce(torch.promote_types, used, torch.float32)
@@ -128,6 +141,20 @@ class _PlaneWriter:
         for p, value in self.targets:
             p.copy_(value)
 
+    def stacked(self, points: Sequence[tuple[float, float]]) -> dict[str, torch.Tensor]:
+        """The moving parameters at K points (a, b), each stacked along a new first dim."""
+        a, b = (
+            torch.tensor(v, dtype=self.flat_center.dtype, device=self.flat_center.device)[:, None]
+            for v in zip(*points, strict=True)
+        )
+        flat = self.flat_center + a * self.flat_dx + b * self.flat_dy
+        out, offset = {}, 0
+        for name, (p, _) in zip(self.moving, self.targets, strict=True):
+            part = flat[:, offset : offset + p.numel()]
+            out[name] = part.to(p.dtype).reshape(len(points), *p.shape)
+            offset += p.numel()
+        return out
+
 
 def _nonzero(tensor: torch.Tensor | None) -> bool:
     return tensor is not None and bool(torch.count_nonzero(tensor))
@@ -149,6 +176,43 @@ def _flatten(
     return torch.cat(parts) if parts else torch.zeros(0, device=device, dtype=dtype)
 
 
+class _Sums(nn.Module):
+    """``batch_sums(model, batch)`` as a module, so ``functional_call`` can swap its weights."""
+
+    def __init__(self, model: nn.Module, batch_sums: BatchSums) -> None:
+        super().__init__()
+        self.model = model
+        self.batch_sums = batch_sums
+
+    def forward(self, batch: Any) -> torch.Tensor:
+        return self.batch_sums(self.model, batch)
+
+
+def _stacked_sums(
+    sums: _Sums, params: dict[str, torch.Tensor], batches: Iterable[Any]
+) -> torch.Tensor:
+    """Pooled (loss, count, correct) [K, 3] at K stacked parameter sets, one pass per batch."""
+
+    def at(point: dict[str, torch.Tensor], batch: Any) -> torch.Tensor:
+        named = {f"model.{name}": value for name, value in point.items()}
+        return functional_call(sums, named, (batch,))
+
+    batched = vmap(at, in_dims=(0, None), randomness="error")
+    total: torch.Tensor | None = None
+    for batch in batches:
+        out = batched(params, batch)
+        if out.shape[1:] != (3,):
+            raise ValueError(
+                f"batch_sums must return a tensor of shape [3] (loss sum, count, correct), "
+                f"got {tuple(out.shape[1:])}"
+            )
+        out = out.detach().to(torch.float64)
+        total = out if total is None else total + out
+    if total is None:
+        raise ValueError("no batches to evaluate")
+    return total
+
+
 def evaluate_grid(
     model: nn.Module,
     center: Tensors,
@@ -161,49 +225,63 @@ def evaluate_grid(
     scale: float = 1.0,
     rows: Iterable[int] | None = None,
     progress: bool = True,
+    points_per_pass: int = 1,
 ) -> pd.DataFrame:
     """Loss, perplexity and accuracy at each point centre + scale·(x·dx + y·dy).
 
     Rows come y-major with x fastest; ``rows`` picks y indices (a tile). The
-    model runs in eval mode under no_grad, and gets its parameters and training
-    mode back afterwards, also on error. ``batches`` must be re-iterable.
+    model runs in eval mode under no_grad, and gets its parameters and every
+    module's training mode back afterwards, also on error. ``batches`` must be
+    re-iterable. ``points_per_pass`` > 1 evaluates that many points per forward
+    pass with ``torch.func.vmap`` (faster on a GPU; it needs that much more
+    activation memory, and ``batch_sums`` must be vmap-able: no ``.item()``).
     """
     if iter(batches) is batches:
         raise TypeError("batches must be re-iterable (e.g. a list), not a one-shot iterator")
+    if points_per_pass < 1:
+        raise ValueError(f"points_per_pass must be at least 1, got {points_per_pass}")
     xs = [float(v) for v in xs]
     ys = [float(v) for v in ys]
     row_ids = list(range(len(ys)) if rows is None else rows)
     bad = [j for j in row_ids if not 0 <= j < len(ys)]
     if bad:
         raise ValueError(f"rows {bad[:3]} are outside the {len(ys)} grid rows")
+    points = [(x, ys[j]) for j in row_ids for x in xs]
     writer = _PlaneWriter(model, center, *directions)
     saved = {name: writer.params[name].detach().clone() for name in center}
-    was_training = model.training
+    modes = {module: module.training for module in model.modules()}
+    sums = _Sums(model, batch_sums)
     records = []
-    bar = tqdm(total=len(row_ids) * len(xs), disable=not progress, file=sys.stderr, unit="pt")
+    bar = tqdm(total=len(points), disable=not progress, file=sys.stderr, unit="pt")
     try:
         model.eval()
         with torch.no_grad():
             writer.set_centre()
-            for j in row_ids:
-                for x in xs:
-                    writer.move_to(scale * x, scale * ys[j])
-                    loss_sum, count, correct = pooled_sums(model, batches, batch_sums).tolist()
+            for start in range(0, len(points), points_per_pass):
+                chunk = points[start : start + points_per_pass]
+                if points_per_pass == 1:
+                    writer.move_to(scale * chunk[0][0], scale * chunk[0][1])
+                    totals = [pooled_sums(model, batches, batch_sums).tolist()]
+                else:
+                    stacked = writer.stacked([(scale * x, scale * y) for x, y in chunk])
+                    totals = _stacked_sums(sums, stacked, batches).tolist()
+                for (x, y), (loss_sum, count, correct) in zip(chunk, totals, strict=True):
                     records.append(
                         {
                             "x": x,
-                            "y": ys[j],
+                            "y": y,
                             **metrics_from_sums(loss_sum, count, correct),
                             "loss_sum": loss_sum,
                             "count": count,
                             "correct": correct,
                         }
                     )
-                    bar.update()
+                bar.update(len(chunk))
     finally:
         bar.close()
         with torch.no_grad():
             for name, value in saved.items():
                 writer.params[name].copy_(value)
-        model.train(was_training)
+        for module, training in modes.items():
+            module.training = training
     return pd.DataFrame.from_records(records, columns=list(GRID_COLUMNS))
