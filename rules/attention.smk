@@ -1,17 +1,5 @@
 """Experiment 1: a single attention block trained with each optimiser setting, per seed."""
 
-from prunescape.attention.settings import selected_settings
-
-# Fails at parse time, naming the key, when attention.runs names an undefined setting.
-selected_settings(config["attention"])
-
-
-def attention_runs(name):
-    """One file per E1 setting of a seed (``{seed}`` left as a wildcard)."""
-    return expand(
-        f"{ATTENTION_SEED}/{{setting}}/{name}", setting=SETTINGS, allow_missing=True
-    )
-
 
 rule attention_dataset:
     output:

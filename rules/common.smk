@@ -10,13 +10,22 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
 )
 
+from prunescape.attention.settings import selected_settings
 from prunescape.seeding import derive_seed
 from prunescape.translation.multi30k import SHA256 as MULTI30K_SHA256
-from prunescape.workflow import check_config, landscape_epochs
+from prunescape.workflow import (
+    check_config,
+    check_run_folder,
+    landscape_epochs,
+    run_config_text,
+)
 
 check_config(config)
+# Fails at parse time, naming the key, when attention.runs names an undefined setting.
+selected_settings(config["attention"])
 
 RUN = f"results/{config['run']}"
+check_run_folder(config, f"{RUN}/config.yaml")
 SEEDS = config["seeds"]
 # Per-seed artifacts live under results/<run>/seed_<s>/; shared ones (data, E1's
 # dataset, tuning, aggregates across seeds) directly under results/<run>/.
@@ -66,6 +75,13 @@ wildcard_constraints:
     alpha=r"-?[0-9.e-]+",
     beta=r"-?[0-9.e-]+",
     metric="|".join(METRICS),
+
+
+def attention_runs(name):
+    """One file per E1 setting of a seed (``{seed}`` left as a wildcard)."""
+    return expand(
+        f"{ATTENTION_SEED}/{{setting}}/{name}", setting=SETTINGS, allow_missing=True
+    )
 
 
 def attention_metrics(wildcards=None):
@@ -148,6 +164,7 @@ def train_runtime(wildcards, attempt):
 
 def all_targets():
     return [
+        f"{RUN}/config.yaml",
         f"{ATTENTION}/dataset_stats.json",
         attention_metrics(),
         f"{ATTENTION}/summary.csv",
@@ -162,6 +179,7 @@ def all_targets():
 
 
 KINDS = ["contour", "surface"]
+FIGURE_FORMATS = config["render"]["formats"]
 FIGURE_KEYS = [{"metric": metric, "kind": kind} for metric in METRICS for kind in KINDS]
 VIDEO_KEYS = [
     {"scale": scale, "metric": metric} for scale in SCALES for metric in METRICS
@@ -172,6 +190,11 @@ LANDSCAPE_FIGURE = (
 )
 COMPARISON_FIGURE = f"{FIGURES}/comparison/scale_{{scale}}/{{metric}}_{{kind}}.{{ext}}"
 LANDSCAPE_VIDEO = f"{FIGURES}/videos/{{model}}/scale_{{scale}}_{{metric}}.{{ext}}"
+
+
+def pdf_files(pattern):
+    """The PDF copies of a figure rule's outputs, when render.formats asks for them."""
+    return render_files(pattern, FIGURE_KEYS, "pdf") if "pdf" in FIGURE_FORMATS else []
 
 
 def render_files(pattern, keys, ext, **report_options):
@@ -204,14 +227,14 @@ def render_targets():
             scale=SCALES,
             metric=METRICS,
             kind=KINDS,
-            ext=["png", "pdf"],
+            ext=FIGURE_FORMATS,
         ),
         expand(
             COMPARISON_FIGURE,
             scale=SCALES,
             metric=METRICS,
             kind=KINDS,
-            ext=["png", "pdf"],
+            ext=FIGURE_FORMATS,
         ),
         expand(
             LANDSCAPE_VIDEO,

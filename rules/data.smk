@@ -1,6 +1,20 @@
 """Translation data: the Multi30k release or the offline synthetic corpus, encoded."""
 
 
+rule run_config:
+    output:
+        f"{RUN}/config.yaml",
+    log:
+        f"{RUN}/logs/run_config.log",
+    params:
+        text=run_config_text(config),
+    run:
+        from prunescape.io import write_text
+
+        write_text(output[0], params.text)
+        write_text(log[0], f"recorded the resolved config in {output[0]}\n")
+
+
 rule multi30k_raw:
     output:
         expand("resources/multi30k/{name}", name=MULTI30K_FILES),

@@ -14,7 +14,7 @@ rule landscape_figures:
             subcategory="{model}",
             labels={"scale": "{scale}"},
         ),
-        pdf=render_files(LANDSCAPE_FIGURE, FIGURE_KEYS, "pdf"),
+        pdf=pdf_files(LANDSCAPE_FIGURE),
     log:
         f"{FIGURES}/logs/landscape_{{model}}_scale_{{scale}}.log",
     conda:
@@ -40,7 +40,7 @@ rule landscape_comparison:
             subcategory="all models side by side",
             labels={"scale": "{scale}"},
         ),
-        pdf=render_files(COMPARISON_FIGURE, FIGURE_KEYS, "pdf"),
+        pdf=pdf_files(COMPARISON_FIGURE),
     log:
         f"{FIGURES}/logs/comparison_scale_{{scale}}.log",
     conda:
@@ -140,6 +140,7 @@ rule results_summary:
 # waiting in the queue (see profiles/slurm). The download runs there too, as
 # compute nodes often have no internet.
 localrules:
+    run_config,
     multi30k_raw,
     attention_dataset,
     translation_data,

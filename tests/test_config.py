@@ -7,6 +7,8 @@ import pytest
 import yaml
 from conftest import REPO, snakemake, write_config
 
+from prunescape.workflow import changed_keys
+
 
 @pytest.mark.parametrize(
     ("overrides", "expected"),
@@ -76,3 +78,30 @@ def test_every_local_rule_is_free_of_job_step_slots():
     profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.v8+.yaml").read_text())
     free = {rule for rule, res in profile["set-resources"].items() if res.get("jobstep_slots") == 0}
     assert free == local
+
+
+def test_run_folder_records_its_config_and_refuses_another(tmp_path):
+    """Two configs must not mix their artifacts in one results/<run>/ folder."""
+    first = write_config(tmp_path / "first.yaml")
+    result = snakemake(tmp_path, first, "--cores", "1", "results/tiny/config.yaml")
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = (tmp_path / "results" / "tiny" / "config.yaml").read_text()
+    assert re.match(r"# fingerprint: [0-9a-f]{16}\n", record)
+    assert yaml.safe_load(record)["train"]["epochs"] == 3
+    assert "replace_run_config" not in yaml.safe_load(record)
+
+    second = write_config(tmp_path / "second.yaml", {"train": {"epochs": 4}, "seeds": [0]})
+    refused = snakemake(tmp_path, second, "-n")
+    assert refused.returncode != 0
+    assert "keys differ: seeds, train.epochs" in refused.stdout + refused.stderr
+    allowed = snakemake(tmp_path, second, "-n", "--config", "replace_run_config=true")
+    assert allowed.returncode == 0, allowed.stderr[-2000:]
+    same = snakemake(tmp_path, first, "-n")
+    assert same.returncode == 0, same.stderr[-2000:]
+
+
+def test_changed_keys_are_dotted_and_cover_added_and_removed():
+    old = {"a": {"b": 1, "c": [1, 2]}, "gone": 1}
+    new = {"a": {"b": 1, "c": [1, 3]}, "added": {"x": 0}}
+    assert changed_keys(old, new) == ["a.c", "added.x", "gone"]
+    assert changed_keys(old, old) == []

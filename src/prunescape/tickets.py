@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,7 +19,10 @@ def comparison_table(
     rows = []
     for model, frame in metrics.items():
         trained = frame[frame["epoch"] > 0]
-        best = trained.loc[trained["val_loss"].idxmin()]
+        finite = trained[trained["val_loss"].map(math.isfinite)]
+        # A diverged run (non-finite losses) keeps a row, marked, instead of failing
+        # the comparison: its best epoch is its last finite one, if any.
+        best = finite.loc[finite["val_loss"].idxmin()] if len(finite) else trained.iloc[-1]
         final = trained.iloc[-1]
         rows.append(
             {
@@ -31,6 +36,9 @@ def comparison_table(
                 "final_val_ppl": final["val_ppl"],
                 "final_val_acc": final["val_acc"],
                 "bleu": bleu[model],
+                "diverged": not (
+                    math.isfinite(final["val_loss"]) and math.isfinite(final["train_loss"])
+                ),
             }
         )
     return pd.DataFrame(rows)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 class ConfigError(ValueError):
@@ -86,3 +92,61 @@ def landscape_epochs(setting: str | int | list[int], last: int) -> list[int]:
     if isinstance(setting, int):
         return sorted({0, last, *range(0, last + 1, setting)})
     return sorted(setting)
+
+
+#: Config key that lets a run folder take a changed config (it is never recorded).
+REPLACE_KEY = "replace_run_config"
+
+
+def recorded_config(config: dict) -> dict:
+    """The resolved config as a run folder records it (defaults and overrides applied)."""
+    return {k: v for k, v in config.items() if k != REPLACE_KEY}
+
+
+def config_fingerprint(config: dict) -> str:
+    """A short content hash of the recorded config: equal configs, equal fingerprints."""
+    text = json.dumps(recorded_config(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_config_text(config: dict) -> str:
+    """``results/<run>/config.yaml``: the fingerprint, then the resolved config."""
+    body = yaml.safe_dump(json.loads(json.dumps(recorded_config(config))), sort_keys=True)
+    return f"# fingerprint: {config_fingerprint(config)}\n{body}"
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}{key}."))
+        return out or {prefix.rstrip("."): {}}
+    return {prefix.rstrip("."): value}
+
+
+def changed_keys(old: dict, new: dict) -> list[str]:
+    """Dotted keys whose values differ between two configs (added or removed too)."""
+    a, b = _flatten(old), _flatten(new)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k, object()) != b.get(k, object()))
+
+
+def check_run_folder(config: dict, recorded: str | os.PathLike) -> None:
+    """Refuse to mix two configs' artifacts in one run folder.
+
+    ``recorded`` is the folder's config.yaml from an earlier invocation; a config
+    that differs fails at once, naming the keys, unless ``replace_run_config`` is set.
+    """
+    path = Path(recorded)
+    if not path.is_file() or config.get(REPLACE_KEY) in (True, "true"):
+        return
+    try:
+        old = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not a readable config record ({err})") from None
+    differing = changed_keys(old, json.loads(json.dumps(recorded_config(config))))
+    if differing:
+        shown = ", ".join(differing[:8]) + (" …" if len(differing) > 8 else "")
+        raise ConfigError(
+            f"{path} was made by another config (keys differ: {shown}); choose another "
+            f"run name, or pass --config {REPLACE_KEY}=true to replace it"
+        )
