@@ -165,7 +165,7 @@ def test_landscape_figures_videos_viewer_and_summary(tiny_run):
     assert "run tiny" in viewer and len(viewer) > 1_000_000
     summary = (tiny_run / "summary.md").read_text()
     assert summary.startswith("# Results of run tiny")
-    for text in ("## At a glance", "Adam+RedLR > SGD", "w0-80", "random-80"):
+    for text in ("## At a glance", "n=2 seeds: Adam+RedLR (", ") > SGD (", "w0-80", "random-80"):
         assert text in summary
     html = (tiny_run / "summary.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<table>" in html

@@ -37,15 +37,12 @@ def classification_sums(model: nn.Module, batch: tuple[Any, torch.Tensor]) -> to
     return torch.stack([loss.double(), counted.sum().double(), correct.double()])
 
 
-def pooled_sums(model: nn.Module, batches: Iterable[Any], batch_sums: BatchSums) -> torch.Tensor:
-    """Summed (loss, count, correct) over all batches, float64, on the device of the sums.
-
-    Runs the model as it is (the caller sets eval mode and no_grad).
-    """
+def pool(per_batch: Iterable[torch.Tensor]) -> torch.Tensor:
+    """Sum of per-batch (loss, count, correct) tensors, float64; the last axis must be 3
+    (leading axes, e.g. K grid points at once, are kept)."""
     total: torch.Tensor | None = None
-    for batch in batches:
-        sums = batch_sums(model, batch)
-        if sums.shape != (3,):
+    for sums in per_batch:
+        if sums.shape[-1:] != (3,):
             raise ValueError(
                 f"batch_sums must return a tensor of shape [3] (loss sum, count, correct), "
                 f"got {tuple(sums.shape)}"
@@ -55,6 +52,27 @@ def pooled_sums(model: nn.Module, batches: Iterable[Any], batch_sums: BatchSums)
     if total is None:
         raise ValueError("no batches to evaluate")
     return total
+
+
+def pooled_sums(model: nn.Module, batches: Iterable[Any], batch_sums: BatchSums) -> torch.Tensor:
+    """Summed (loss, count, correct) over all batches, float64, on the device of the sums.
+
+    Runs the model as it is (the caller sets eval mode and no_grad).
+    """
+    return pool(batch_sums(model, batch) for batch in batches)
+
+
+class SumsModule(nn.Module):
+    """``batch_sums(model, batch)`` as a module, so ``torch.func.functional_call`` can
+    swap the parameters it sees (batched grid points, Hessian-vector products)."""
+
+    def __init__(self, model: nn.Module, batch_sums: BatchSums) -> None:
+        super().__init__()
+        self.model = model
+        self.batch_sums = batch_sums
+
+    def forward(self, batch: Any) -> torch.Tensor:
+        return self.batch_sums(self.model, batch)
 
 
 def metrics_from_sums(loss_sum: float, count: float, correct: float) -> dict[str, float]:

@@ -21,7 +21,13 @@ from torch import nn
 from torch.func import functional_call, vmap
 from tqdm import tqdm
 
-from prunescape.landscape.evaluation import BatchSums, metrics_from_sums, pooled_sums
+from prunescape.landscape.evaluation import (
+    BatchSums,
+    SumsModule,
+    metrics_from_sums,
+    pool,
+    pooled_sums,
+)
 
 GRID_COLUMNS = ("x", "y", "loss", "ppl", "acc", "loss_sum", "count", "correct")
 
@@ -176,20 +182,8 @@ def _flatten(
     return torch.cat(parts) if parts else torch.zeros(0, device=device, dtype=dtype)
 
 
-class _Sums(nn.Module):
-    """``batch_sums(model, batch)`` as a module, so ``functional_call`` can swap its weights."""
-
-    def __init__(self, model: nn.Module, batch_sums: BatchSums) -> None:
-        super().__init__()
-        self.model = model
-        self.batch_sums = batch_sums
-
-    def forward(self, batch: Any) -> torch.Tensor:
-        return self.batch_sums(self.model, batch)
-
-
 def _stacked_sums(
-    sums: _Sums, params: dict[str, torch.Tensor], batches: Iterable[Any]
+    sums: SumsModule, params: dict[str, torch.Tensor], batches: Iterable[Any]
 ) -> torch.Tensor:
     """Pooled (loss, count, correct) [K, 3] at K stacked parameter sets, one pass per batch."""
 
@@ -198,19 +192,7 @@ def _stacked_sums(
         return functional_call(sums, named, (batch,))
 
     batched = vmap(at, in_dims=(0, None), randomness="error")
-    total: torch.Tensor | None = None
-    for batch in batches:
-        out = batched(params, batch)
-        if out.shape[1:] != (3,):
-            raise ValueError(
-                f"batch_sums must return a tensor of shape [3] (loss sum, count, correct), "
-                f"got {tuple(out.shape[1:])}"
-            )
-        out = out.detach().to(torch.float64)
-        total = out if total is None else total + out
-    if total is None:
-        raise ValueError("no batches to evaluate")
-    return total
+    return pool(batched(params, batch) for batch in batches)
 
 
 def evaluate_grid(
@@ -250,7 +232,7 @@ def evaluate_grid(
     writer = _PlaneWriter(model, center, *directions)
     saved = {name: writer.params[name].detach().clone() for name in center}
     modes = {module: module.training for module in model.modules()}
-    sums = _Sums(model, batch_sums)
+    sums = SumsModule(model, batch_sums)
     records = []
     bar = tqdm(total=len(points), disable=not progress, file=sys.stderr, unit="pt")
     try:

@@ -28,7 +28,7 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from prunescape.landscape.evaluation import BatchSums, pooled_sums
+from prunescape.landscape.evaluation import BatchSums, SumsModule, pooled_sums
 
 Tensors = Mapping[str, torch.Tensor]
 MatVec = Callable[[torch.Tensor], torch.Tensor]
@@ -50,18 +50,6 @@ def evaluation_mode(model: nn.Module) -> Iterator[None]:
     finally:
         for module, flag in flags:
             module.training = flag
-
-
-class _Sums(nn.Module):
-    """Lets ``functional_call`` swap the parameters seen by a ``batch_sums`` function."""
-
-    def __init__(self, model: nn.Module, batch_sums: BatchSums) -> None:
-        super().__init__()
-        self.model = model
-        self.batch_sums = batch_sums
-
-    def forward(self, batch: Any) -> torch.Tensor:
-        return self.batch_sums(self.model, batch)
 
 
 class HessianVectorProduct:
@@ -111,7 +99,7 @@ class HessianVectorProduct:
         self.mask = torch.cat(parts) if parts else torch.zeros(0, dtype=torch.bool)
         self.dim = int(self.mask.sum())
         self.products = 0
-        self._wrapper = _Sums(model, batch_sums)
+        self._wrapper = SumsModule(model, batch_sums)
         self._graphs = [self._graph(batch) for batch in self.batches] if cache_graphs else None
         if self._graphs is None:
             with evaluation_mode(model), torch.no_grad():
