@@ -1,12 +1,23 @@
 """Job set-up: the configured device is honoured, or refused with a clear message."""
 
+import json
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
 
-from prunescape.runtime import DeviceError, job, select_device
+from prunescape.runtime import TIMING_PREFIX, DeviceError, job, select_device
+
+
+def split_timing(log: str) -> tuple[str, dict]:
+    """The log without its last line, and that line's timing, checked for order."""
+    body, _, last = log.rstrip("\n").rpartition("\n")
+    assert last.startswith(TIMING_PREFIX)
+    times = json.loads(last.removeprefix(TIMING_PREFIX))
+    assert times["process_started"] <= times["payload_started"] <= times["ended"]
+    return body + "\n" if body else "", times
 
 
 def test_cpu_and_auto_without_gpu(monkeypatch):
@@ -31,14 +42,14 @@ def test_job_yields_the_device_and_logs_the_error(monkeypatch, tmp_path):
     with job(1, str(log)) as device:
         print("inside")
     assert device == torch.device("cpu")
-    assert log.read_text() == "inside\n"
+    assert split_timing(log.read_text())[0] == "inside\n"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with (
         pytest.raises(SystemExit, match=r"^DeviceError: config key device: cuda"),
         job(1, str(log), "cuda"),
     ):
         pass
-    assert "DeviceError: config key device: cuda" in log.read_text()
+    assert "DeviceError: config key device: cuda" in split_timing(log.read_text())[0]
 
 
 JOB_SCRIPT = """
@@ -69,6 +80,7 @@ def test_own_error_prints_one_line_and_logs_the_traceback(tmp_path):
     assert done.stderr == (
         f"CheckpointError: w.pt: truncated or corrupt file? (traceback in {tmp_path / 'job.log'})\n"
     )
+    log, _ = split_timing(log)
     assert log.startswith("started\nTraceback (most recent call last):")
     assert log.endswith("CheckpointError: w.pt: truncated or corrupt file?\n")
 
@@ -78,4 +90,29 @@ def test_unexpected_error_keeps_its_traceback(tmp_path):
     assert done.returncode != 0
     assert "Traceback (most recent call last):" in done.stderr
     assert done.stderr.rstrip().endswith("KeyError: 'k'")
-    assert "KeyError: 'k'" in log
+    assert "KeyError: 'k'" in split_timing(log)[0]
+
+
+def test_timing_line_spans_the_process(tmp_path):
+    """Start-up (process to payload) and payload (to the end) are both measured,
+    on success and when the job fails with one of the project's errors."""
+    log = tmp_path / "ok.log"
+    script = f"from prunescape.runtime import job\nwith job(1, {str(log)!r}):\n    print('ok')"
+    before = time.time()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    after = time.time()
+    assert done.returncode == 0, done.stderr
+    body, times = split_timing(log.read_text())
+    assert body == "ok\n"
+    # The process started after `before` (to a clock tick) and imported torch before
+    # its payload; the clock it reads is the same one this test reads.
+    assert before - 0.05 <= times["process_started"] < times["payload_started"] <= after
+    assert times["ended"] <= after
+
+    done, log = run_job(tmp_path, "own")
+    assert done.returncode != 0
+    body, times = split_timing(log)
+    assert body.endswith("CheckpointError: w.pt: truncated or corrupt file?\n")
+    assert times["payload_started"] - times["process_started"] > 0

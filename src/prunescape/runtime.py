@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +46,34 @@ def own_error(error: BaseException) -> bool:
     return isinstance(error, Exception) and type(error).__module__.split(".")[0] == "prunescape"
 
 
+TIMING_PREFIX = "prunescape-timing "
+
+
+def process_started() -> float:
+    """When this process was created, in Unix seconds.
+
+    psutil adds the boot time, which Linux gives in whole seconds, so its answer
+    can be up to a second early, as long as the start-up being measured. On Linux
+    the start tick from /proc, anchored with CLOCK_BOOTTIME, is right to one tick.
+    """
+    try:
+        with open("/proc/self/stat") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        since_boot = ticks / os.sysconf("SC_CLK_TCK")
+        return time.time() - time.clock_gettime(time.CLOCK_BOOTTIME) + since_boot
+    except (OSError, AttributeError, IndexError, ValueError):
+        import psutil
+
+        return psutil.Process().create_time()
+
+
+def timing_line(process: float, payload: float, ended: float) -> str:
+    """The log's last line, read by ``benchmarks/workflow_overhead.py`` to tell
+    interpreter start and imports (process to payload) from the job's work."""
+    times = {"process_started": process, "payload_started": payload, "ended": ended}
+    return TIMING_PREFIX + json.dumps(times)
+
+
 @contextlib.contextmanager
 def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterator[torch.device]:
     """Pin torch to the job's threads, pick its device, and send stdout/stderr
@@ -53,7 +83,9 @@ def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterat
     gets every failure's traceback; the project's own errors (see
     :func:`own_error`) already say what went wrong in one line, so the job exits
     with just that line and the log's path instead of re-raising under a traceback.
+    Last, pass or fail, the log gets a :func:`timing_line`.
     """
+    payload_started = time.time()
     torch.set_num_threads(max(1, threads))
     torch.use_deterministic_algorithms(True, warn_only=True)
     if not log:
@@ -72,3 +104,5 @@ def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterat
             if not own_error(error):
                 raise
             raise SystemExit(f"{type(error).__name__}: {error} (traceback in {log})") from None
+        finally:
+            print(timing_line(process_started(), payload_started, time.time()), file=handle)
