@@ -7,9 +7,12 @@ rule attention_dataset:
         stats=f"{ATTENTION}/dataset_stats.json",
     log:
         f"{ATTENTION}/logs/dataset.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         dataset=lookup(dpath="attention/dataset", within=config),
     script:
@@ -66,9 +69,12 @@ rule attention_analysis:
         ),
     log:
         f"{ATTENTION}/logs/analysis.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         # The (seed, setting) of each input, in the order expand lists them.
         runs=[(seed, setting) for seed in SEEDS for setting in SETTINGS],

@@ -16,7 +16,6 @@ from prunescape.translation.multi30k import SHA256 as MULTI30K_SHA256
 from prunescape.workflow import (
     check_config,
     check_run_folder,
-    landscape_epochs,
     run_config_text,
 )
 
@@ -27,16 +26,22 @@ selected_settings(config["attention"])
 RUN = f"results/{config['run']}"
 check_run_folder(config, f"{RUN}/config.yaml")
 SEEDS = config["seeds"]
+E2_SEEDS = config["e2"]["seeds"]
+E2_EPOCHS = config["e2"]["epochs"] or config["train"]["epochs"]
+# Figures and videos draw this seed's landscapes; tables and verdicts use every seed.
+RENDER_SEED = SEEDS[0]
+TUNE_SEED = SEEDS[0]
 # Per-seed artifacts live under results/<run>/seed_<s>/; shared ones (data, E1's
 # dataset, tuning, aggregates across seeds) directly under results/<run>/.
 SEED_DIR = f"{RUN}/seed_{{seed}}"
 ATTENTION = f"{RUN}/attention"
 ATTENTION_SEED = f"{SEED_DIR}/attention"
 DATA = f"{RUN}/data"
-MODELS = f"{RUN}/models"
+TUNE = f"{RUN}/tune"
+MODELS = f"{SEED_DIR}/models"
 EPOCHS = config["train"]["epochs"]
 MULTI30K_FILES = sorted(MULTI30K_SHA256)
-MASKS = f"{RUN}/masks"
+MASKS = f"{SEED_DIR}/masks"
 TICKETS = f"{RUN}/tickets"
 PRUNE_RATES = config["prune"]["rates"]
 TICKET_RATES = config["tickets"]["rates"]
@@ -45,7 +50,8 @@ TICKET_MODELS = [
 ]
 E3_MODELS = ["baseline", *TICKET_MODELS]
 LANDSCAPE = f"{RUN}/landscape"
-E2 = f"{RUN}/e2"
+LANDSCAPE_SEED = f"{SEED_DIR}/landscape"
+E2 = f"{SEED_DIR}/e2"
 E2_POINTS = [
     (f"{alpha:g}", f"{beta:g}")
     for beta in config["e2"]["betas"]
@@ -53,15 +59,20 @@ E2_POINTS = [
 ]
 METRICS = ["loss", "ppl", "acc"]
 FIGURES = f"{RUN}/figures"
-LANDSCAPE_EPOCHS = landscape_epochs(config["landscape"]["epochs"], EPOCHS)
 SCALES = [f"{s:g}" for s in config["landscape"]["scales"]]
 TILES = range(config["landscape"]["tiles"])
 SETTINGS = config["attention"]["runs"]
+TUNED = config["train"]["lr_mul"] == "tuned"
+TUNE_GRID = [f"{value:g}" for value in config["tune"]["lr_muls"]]
 ENV = "../envs/prunescape.yaml"
 DEVICE = config["device"]
 # GPUs booked by each model job (training, evaluation, landscape tiles); the
 # SLURM executor turns this into --gpus. "auto" books none and uses one if present.
 GPUS = 1 if DEVICE == "cuda" else 0
+# Rules of a few seconds (data preparation, masks, tables, figures, the summary)
+# say `localrule: True` and `jobstep_slots=0`: on a cluster they run side by side
+# on the submitting host (see profiles/slurm), the download too, as compute nodes
+# often have no internet. The rule itself is the one place that says so.
 
 
 wildcard_constraints:
@@ -72,6 +83,7 @@ wildcard_constraints:
     epoch=r"\d+",
     scale=r"[0-9.e-]+",
     tile=r"\d+",
+    lr_mul=r"[0-9.e-]+",
     alpha=r"-?[0-9.e-]+",
     beta=r"-?[0-9.e-]+",
     metric="|".join(METRICS),
@@ -98,18 +110,35 @@ def multi30k_inputs(wildcards):
     return rules.multi30k_raw.output
 
 
-def epoch_checkpoints(model):
-    return [
-        f"{MODELS}/{model}/epochs/epoch_{epoch:03d}.pt"
-        for epoch in range(1, EPOCHS + 1)
-    ]
+def train_outputs(folder):
+    """A training run's files (see translation/training.py): the epochs folder holds
+    only the epochs that ran, since the plateau rule may stop a run early."""
+    return {
+        "w0": f"{folder}/w0.pt",
+        "epochs": directory(f"{folder}/epochs"),
+        "final": f"{folder}/final.pt",
+        "best": f"{folder}/best.pt",
+        "metrics": f"{folder}/metrics.csv",
+        "status": f"{folder}/run.json",
+        "timing": f"{folder}/timing.csv",
+    }
+
+
+def schedule_choice(wildcards=None):
+    """The tune stage's choice when train.lr_mul is "tuned", else nothing."""
+    return rules.tune_choice.output.choice if TUNED else []
+
+
+def seed_params(name):
+    """A params function: the seed of the job's ``seed`` wildcard derived for ``name``."""
+    return lambda wildcards: derive_seed(int(wildcards.seed), name)
 
 
 def ticket_init(wildcards):
-    """The weights a ticket starts from (the random arm only borrows w0's shapes)."""
+    """The weights a ticket starts from (the random arm only borrows w0's shapes;
+    the rewind arm picks its epoch out of the baseline's epochs folder)."""
     if wildcards.init == "rewind":
-        epoch = config["tickets"]["rewind_epoch"]
-        return f"{MODELS}/baseline/epochs/epoch_{epoch:03d}.pt"
+        return rules.train_baseline.output.epochs
     return rules.train_baseline.output.w0
 
 
@@ -120,41 +149,88 @@ def model_masks(wildcards):
     return f"{MASKS}/rate_{wildcards.model.rsplit('-', 1)[1]}.pt"
 
 
-def epoch_weights(wildcards):
-    """Weights of a model after an epoch; epoch 0 is its (masked) init w0."""
-    epoch = int(wildcards.epoch)
-    if epoch == 0:
-        return f"{MODELS}/{wildcards.model}/w0.pt"
-    return f"{MODELS}/{wildcards.model}/epochs/epoch_{epoch:03d}.pt"
-
-
 def landscape_split(wildcards):
     return f"{DATA}/{config['landscape']['split']}.pt"
 
 
-def all_landscape_keys():
-    """(model, epoch, scale) of every landscape, in the viewer's order."""
+def landscape_tile_files(wildcards):
+    """Row-block tiles of a model's grids when landscape.tiles > 1 (a cluster's
+    choice); with one tile the landscape job evaluates the grid itself."""
+    if len(TILES) == 1:
+        return []
+    return expand(
+        f"{LANDSCAPE_SEED}/{{model}}/tiles/tile_{{tile}}.csv",
+        tile=TILES,
+        allow_missing=True,
+    )
+
+
+# What a landscape job of one (seed, model) reads: the run's epochs, its mask, the
+# shared evaluation subset.
+LANDSCAPE_RUN_INPUTS = {
+    "epochs": f"{MODELS}/{{model}}/epochs",
+    "w0": f"{MODELS}/{{model}}/w0.pt",
+    "final": f"{MODELS}/{{model}}/final.pt",
+    "status": f"{MODELS}/{{model}}/run.json",
+    "masks": model_masks,
+    "eval_set": f"{LANDSCAPE}/eval_set.pt",
+    "vocab": f"{DATA}/vocab.json",
+}
+
+
+def landscape_runs():
+    """Every (seed, model) landscape with its grid and Hessian files, for the collector."""
     return [
-        (model, epoch, scale)
+        {
+            "seed": seed,
+            "model": model,
+            "grids": f"{RUN}/seed_{seed}/landscape/{model}/grids.csv",
+            "hessian": f"{RUN}/seed_{seed}/landscape/{model}/hessian.csv",
+        }
+        for seed in SEEDS
         for model in E3_MODELS
-        for scale in SCALES
-        for epoch in LANDSCAPE_EPOCHS
     ]
 
 
-def landscape_tiles(model, epoch, scale):
+def ticket_runs():
+    """Every (seed, model) training run of E3 with its files, for the comparison."""
+    runs = []
+    for seed in SEEDS:
+        for model in E3_MODELS:
+            folder = f"{RUN}/seed_{seed}/models/{model}"
+            runs.append(
+                {
+                    "seed": seed,
+                    "model": model,
+                    "metrics": f"{folder}/metrics.csv",
+                    "status": f"{folder}/run.json",
+                    "bleu": f"{folder}/bleu.json",
+                }
+            )
+    return runs
+
+
+def sparsity_reports():
     return [
-        f"{LANDSCAPE}/{model}/epoch_{epoch}/scale_{scale}/tile_{tile}.csv"
-        for tile in TILES
+        {
+            "seed": seed,
+            "rate": rate,
+            "path": f"{RUN}/seed_{seed}/masks/sparsity_{rate}.json",
+        }
+        for seed in SEEDS
+        for rate in TICKET_RATES
     ]
 
 
-def all_landscape_tiles():
-    return [path for key in all_landscape_keys() for path in landscape_tiles(*key)]
+def run_files(runs, *keys):
+    return [run[key] for run in runs for key in keys]
 
 
-def e2_metrics():
-    return [f"{E2}/alpha_{alpha}/beta_{beta}/metrics.csv" for alpha, beta in E2_POINTS]
+def e2_metrics(wildcards):
+    return [
+        f"{E2}/alpha_{alpha}/beta_{beta}/metrics.csv".format(seed=wildcards.seed)
+        for alpha, beta in E2_POINTS
+    ]
 
 
 def train_runtime(wildcards, attempt):
@@ -170,7 +246,8 @@ def all_targets():
         f"{ATTENTION}/summary.csv",
         f"{ATTENTION}/figures/curves.png",
         f"{DATA}/stats.json",
-        expand(f"{MASKS}/sparsity_{{rate}}.json", rate=PRUNE_RATES),
+        [rules.tune_choice.output] if TUNED else [],
+        expand(f"{MASKS}/sparsity_{{rate}}.json", seed=SEEDS, rate=PRUNE_RATES),
         f"{TICKETS}/comparison.md",
         f"{LANDSCAPE}/viewer.csv",
         e2_targets(),
@@ -180,11 +257,15 @@ def all_targets():
 
 KINDS = ["contour", "surface"]
 FIGURE_FORMATS = config["render"]["formats"]
-FIGURE_KEYS = [{"metric": metric, "kind": kind} for metric in METRICS for kind in KINDS]
+FIGURE_KEYS = [
+    {"scale": scale, "metric": metric, "kind": kind}
+    for scale in SCALES
+    for metric in METRICS
+    for kind in KINDS
+]
 VIDEO_KEYS = [
     {"scale": scale, "metric": metric} for scale in SCALES for metric in METRICS
 ]
-FINAL_LANDSCAPE_EPOCH = max(LANDSCAPE_EPOCHS)
 LANDSCAPE_FIGURE = (
     f"{FIGURES}/landscape/{{model}}/scale_{{scale}}/{{metric}}_{{kind}}.{{ext}}"
 )
@@ -212,10 +293,29 @@ def render_files(pattern, keys, ext, **report_options):
     return flagged
 
 
+def figure_params(pattern, keys, formats):
+    """A params function: each figure a render job draws, named by its keys, with
+    its files (one per format), so scripts never parse file names."""
+
+    def figures(wildcards):
+        return [
+            {
+                **key,
+                "paths": [
+                    expand(pattern, ext=ext, **key, **dict(wildcards.items()))[0]
+                    for ext in formats
+                ],
+            }
+            for key in keys
+        ]
+
+    return figures
+
+
 def e2_targets():
     return [
-        rules.e2_surfaces.output.summary,
-        expand(f"{E2}/videos/{{metric}}.html", metric=METRICS),
+        expand(f"{E2}/summary.csv", seed=E2_SEEDS),
+        expand(f"{E2}/videos/{{metric}}.html", seed=E2_SEEDS, metric=METRICS),
     ]
 
 

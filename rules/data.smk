@@ -6,6 +6,9 @@ rule run_config:
         f"{RUN}/config.yaml",
     log:
         f"{RUN}/logs/run_config.log",
+    localrule: True
+    resources:
+        jobstep_slots=0,
     params:
         text=run_config_text(config),
     run:
@@ -20,9 +23,12 @@ rule multi30k_raw:
         expand("resources/multi30k/{name}", name=MULTI30K_FILES),
     log:
         "resources/multi30k/fetch.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         local_dir=lookup(dpath="data/multi30k_dir", within=config),
         url=lookup(dpath="data/multi30k_url", within=config),
@@ -42,9 +48,12 @@ rule translation_data:
         stats=f"{DATA}/stats.json",
     log:
         f"{DATA}/logs/prepare.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         data=lookup(dpath="data", within=config),
     script:

@@ -1,4 +1,4 @@
-"""Experiment 2: retrain the pruned baseline from a grid of starting points."""
+"""Experiment 2: retrain a seed's pruned baseline from a grid of starting points."""
 
 
 rule e2_axes:
@@ -10,11 +10,15 @@ rule e2_axes:
         f"{E2}/axes.pt",
     log:
         f"{E2}/logs/axes.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         e2=lookup(dpath="e2", within=config),
+        seed=seed_params("e2"),
     script:
         "../scripts/e2_axes.py"
 
@@ -27,6 +31,7 @@ rule e2_retrain:
         train=rules.translation_data.output.train,
         val=rules.translation_data.output.val,
         vocab=rules.translation_data.output.vocab,
+        schedule=schedule_choice,
     output:
         start=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/w0.pt",
         final=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/final.pt",
@@ -46,21 +51,26 @@ rule e2_retrain:
         device=DEVICE,
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
+        epochs=E2_EPOCHS,
+        order_seed=seed_params("order"),
     script:
         "../scripts/e2_retrain.py"
 
 
 rule e2_surfaces:
     input:
-        metrics=e2_metrics(),
+        metrics=e2_metrics,
     output:
         surfaces=f"{E2}/surfaces.csv",
         summary=f"{E2}/summary.csv",
     log:
         f"{E2}/logs/surfaces.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         points=E2_POINTS,
     script:
@@ -72,7 +82,9 @@ rule e2_render:
         surfaces=rules.e2_surfaces.output.surfaces,
     output:
         heatmaps=expand(
-            f"{E2}/figures/{{{{metric}}}}_epoch_{{epoch}}.png", epoch=range(EPOCHS + 1)
+            f"{E2}/figures/{{{{metric}}}}_epoch_{{epoch}}.png",
+            epoch=range(E2_EPOCHS + 1),
+            allow_missing=True,
         ),
         mp4=f"{E2}/videos/{{metric}}.mp4",
         gif=f"{E2}/videos/{{metric}}.gif",
@@ -80,13 +92,16 @@ rule e2_render:
             f"{E2}/videos/{{metric}}.html",
             caption="../report/e2_video.rst",
             category="E2 starting points",
-            labels={"metric": "{metric}"},
+            labels={"metric": "{metric}", "seed": "{seed}"},
         ),
     log:
         f"{E2}/logs/render_{{metric}}.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         fps=lookup(dpath="e2/fps", within=config),
     script:

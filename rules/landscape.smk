@@ -1,4 +1,4 @@
-"""Loss landscapes of every E3 model, epoch by epoch, global and local view."""
+"""Loss landscapes and Hessian spectra of every E3 model of every seed."""
 
 
 rule landscape_eval_set:
@@ -8,46 +8,28 @@ rule landscape_eval_set:
         f"{LANDSCAPE}/eval_set.pt",
     log:
         f"{LANDSCAPE}/logs/eval_set.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
-        sentences=lookup(dpath="landscape/eval_sentences", within=config),
+        tokens=lookup(dpath="landscape/eval_tokens", within=config),
         batch_size=lookup(dpath="landscape/batch_size", within=config),
     script:
         "../scripts/landscape_eval_set.py"
 
 
-rule landscape_directions:
-    input:
-        final=f"{MODELS}/{{model}}/final.pt",
-        w0=f"{MODELS}/{{model}}/w0.pt",
-        masks=model_masks,
-    output:
-        f"{LANDSCAPE}/{{model}}/directions.pt",
-    log:
-        f"{LANDSCAPE}/logs/directions_{{model}}.log",
-    conda:
-        ENV
-    threads: 1
-    params:
-        landscape=lookup(dpath="landscape", within=config),
-    script:
-        "../scripts/landscape_directions.py"
-
-
 rule landscape_tile:
     input:
-        weights=epoch_weights,
-        directions=rules.landscape_directions.output[0],
-        eval_set=rules.landscape_eval_set.output[0],
-        vocab=rules.translation_data.output.vocab,
+        **LANDSCAPE_RUN_INPUTS,
     output:
-        f"{LANDSCAPE}/{{model}}/epoch_{{epoch}}/scale_{{scale}}/tile_{{tile}}.csv",
+        f"{LANDSCAPE_SEED}/{{model}}/tiles/tile_{{tile}}.csv",
     log:
-        f"{LANDSCAPE}/logs/{{model}}_epoch_{{epoch}}_scale_{{scale}}_tile_{{tile}}.log",
+        f"{LANDSCAPE_SEED}/logs/{{model}}_tile_{{tile}}.log",
     benchmark:
-        f"{LANDSCAPE}/benchmarks/{{model}}_epoch_{{epoch}}_scale_{{scale}}_tile_{{tile}}.tsv"
+        f"{LANDSCAPE_SEED}/benchmarks/{{model}}_tile_{{tile}}.tsv"
     conda:
         ENV
     threads: 1
@@ -60,21 +42,51 @@ rule landscape_tile:
         landscape=lookup(dpath="landscape", within=config),
         model=lookup(dpath="model", within=config),
     script:
-        "../scripts/landscape_tile.py"
+        "../scripts/landscape_run.py"
+
+
+rule landscape_model:
+    input:
+        **LANDSCAPE_RUN_INPUTS,
+        tiles=landscape_tile_files,
+    output:
+        grids=f"{LANDSCAPE_SEED}/{{model}}/grids.csv",
+        hessian=f"{LANDSCAPE_SEED}/{{model}}/hessian.csv",
+    log:
+        f"{LANDSCAPE_SEED}/logs/{{model}}.log",
+    benchmark:
+        f"{LANDSCAPE_SEED}/benchmarks/{{model}}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=GPUS,
+    params:
+        device=DEVICE,
+        landscape=lookup(dpath="landscape", within=config),
+        model=lookup(dpath="model", within=config),
+    script:
+        "../scripts/landscape_run.py"
 
 
 rule landscape_collect:
     input:
-        tiles=all_landscape_tiles(),
+        run_files(landscape_runs(), "grids", "hessian"),
     output:
         tidy=f"{LANDSCAPE}/landscapes.csv",
         viewer=f"{LANDSCAPE}/viewer.csv",
+        hessian=f"{LANDSCAPE}/hessian.csv",
     log:
         f"{LANDSCAPE}/logs/collect.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
-        landscapes=all_landscape_keys(),
+        runs=landscape_runs(),
     script:
         "../scripts/landscape_collect.py"

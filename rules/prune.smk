@@ -1,4 +1,4 @@
-"""Experiment 3's training arm: global magnitude masks and retrained tickets."""
+"""Experiment 3's training arm: global magnitude masks and retrained tickets, per seed."""
 
 
 rule prune_masks:
@@ -6,13 +6,18 @@ rule prune_masks:
         final=rules.train_baseline.output.final,
         vocab=rules.translation_data.output.vocab,
     output:
-        masks=f"{MASKS}/rate_{{rate}}.pt",
-        report=f"{MASKS}/sparsity_{{rate}}.json",
+        masks=expand(f"{MASKS}/rate_{{rate}}.pt", rate=PRUNE_RATES, allow_missing=True),
+        reports=expand(
+            f"{MASKS}/sparsity_{{rate}}.json", rate=PRUNE_RATES, allow_missing=True
+        ),
     log:
-        f"{MASKS}/logs/rate_{{rate}}.log",
+        f"{MASKS}/logs/prune.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         model=lookup(dpath="model", within=config),
         prune=lookup(dpath="prune", within=config),
@@ -26,13 +31,14 @@ rule retrain_ticket:
         init=ticket_init,
         train=rules.translation_data.output.train,
         val=rules.translation_data.output.val,
+        test=rules.translation_data.output.test,
         vocab=rules.translation_data.output.vocab,
+        references=rules.translation_data.output.references,
+        schedule=schedule_choice,
     output:
-        w0=f"{MODELS}/{{init}}-{{rate}}/w0.pt",
-        epochs=epoch_checkpoints("{init}-{rate}"),
-        final=f"{MODELS}/{{init}}-{{rate}}/final.pt",
-        metrics=f"{MODELS}/{{init}}-{{rate}}/metrics.csv",
-        timing=f"{MODELS}/{{init}}-{{rate}}/timing.csv",
+        **train_outputs(f"{MODELS}/{{init}}-{{rate}}"),
+        bleu=f"{MODELS}/{{init}}-{{rate}}/bleu.json",
+        hypotheses=f"{MODELS}/{{init}}-{{rate}}/test_hypotheses.txt",
     log:
         f"{MODELS}/{{init}}-{{rate}}/train.log",
     benchmark:
@@ -48,16 +54,17 @@ rule retrain_ticket:
         device=DEVICE,
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
-        random_seed=derive_seed(config["train"]["seed"], "random-init"),
+        random_seed=seed_params("random-init"),
+        order_seed=seed_params("order"),
+        rewind_epoch=lookup(dpath="tickets/rewind_epoch", within=config),
     script:
         "../scripts/retrain_ticket.py"
 
 
 rule tickets_comparison:
     input:
-        metrics=expand(f"{MODELS}/{{model}}/metrics.csv", model=E3_MODELS),
-        bleu=expand(f"{MODELS}/{{model}}/bleu.json", model=E3_MODELS),
-        sparsity=expand(f"{MASKS}/sparsity_{{rate}}.json", rate=TICKET_RATES),
+        run_files(ticket_runs(), "metrics", "status", "bleu"),
+        [report["path"] for report in sparsity_reports()],
     output:
         table=f"{TICKETS}/comparison.csv",
         markdown=f"{TICKETS}/comparison.md",
@@ -68,11 +75,15 @@ rule tickets_comparison:
         ),
     log:
         f"{TICKETS}/logs/comparison.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
-        models=E3_MODELS,
-        rates=TICKET_RATES,
+        runs=ticket_runs(),
+        sparsity=sparsity_reports(),
+        acc_targets=lookup(dpath="tickets/acc_targets", within=config),
     script:
         "../scripts/tickets_comparison.py"

@@ -1,4 +1,8 @@
-"""What a reader of the study sees: landscape figures and videos, the viewer, the summary."""
+"""What a reader of the study sees: landscape figures and videos, the viewer, the summary.
+
+Figures and videos draw the first seed's landscapes (RENDER_SEED); the summary's
+tables and verdicts use every seed.
+"""
 
 
 rule landscape_figures:
@@ -12,17 +16,20 @@ rule landscape_figures:
             caption="../report/render_landscape.rst",
             category="E3 loss landscapes",
             subcategory="{model}",
-            labels={"scale": "{scale}"},
         ),
         pdf=pdf_files(LANDSCAPE_FIGURE),
     log:
-        f"{FIGURES}/logs/landscape_{{model}}_scale_{{scale}}.log",
+        f"{FIGURES}/logs/landscape_{{model}}.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
-        epoch=FINAL_LANDSCAPE_EPOCH,
+        seed=RENDER_SEED,
         models=E3_MODELS,
+        figures=figure_params(LANDSCAPE_FIGURE, FIGURE_KEYS, FIGURE_FORMATS),
     script:
         "../scripts/render_landscape_figures.py"
 
@@ -38,17 +45,20 @@ rule landscape_comparison:
             caption="../report/render_comparison.rst",
             category="E3 loss landscapes",
             subcategory="all models side by side",
-            labels={"scale": "{scale}"},
         ),
         pdf=pdf_files(COMPARISON_FIGURE),
     log:
-        f"{FIGURES}/logs/comparison_scale_{{scale}}.log",
+        f"{FIGURES}/logs/comparison.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
-        epoch=FINAL_LANDSCAPE_EPOCH,
+        seed=RENDER_SEED,
         models=E3_MODELS,
+        figures=figure_params(COMPARISON_FIGURE, FIGURE_KEYS, FIGURE_FORMATS),
     script:
         "../scripts/render_landscape_comparison.py"
 
@@ -69,12 +79,16 @@ rule landscape_video:
         ),
     log:
         f"{FIGURES}/logs/video_{{model}}.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
-        epochs=LANDSCAPE_EPOCHS,
+        seed=RENDER_SEED,
         models=E3_MODELS,
+        videos=figure_params(LANDSCAPE_VIDEO, VIDEO_KEYS, ["mp4", "gif", "html"]),
         fps=lookup(dpath="render/fps", within=config, default=2),
     script:
         "../scripts/render_landscape_video.py"
@@ -92,9 +106,12 @@ rule viewer:
         ),
     log:
         f"{RUN}/logs/viewer.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         title=f"prunescape loss landscapes: run {config['run']}",
     script:
@@ -105,9 +122,11 @@ rule results_summary:
     input:
         attention=rules.attention_analysis.output.summary,
         tickets=rules.tickets_comparison.output.table,
-        e2_summary=rules.e2_surfaces.output.summary,
-        e2_surfaces=rules.e2_surfaces.output.surfaces,
+        e2_summary=expand(rules.e2_surfaces.output.summary, seed=E2_SEEDS),
+        e2_surfaces=expand(rules.e2_surfaces.output.surfaces, seed=E2_SEEDS),
         landscapes=rules.landscape_collect.output.tidy,
+        hessian=rules.landscape_collect.output.hessian,
+        tune=[rules.tune_choice.output.choice] if TUNED else [],
     output:
         markdown=f"{RUN}/summary.md",
         html=report(
@@ -118,42 +137,24 @@ rule results_summary:
         ),
     log:
         f"{RUN}/logs/summary.log",
+    localrule: True
     conda:
         ENV
     threads: 1
+    resources:
+        jobstep_slots=0,
     params:
         run=config["run"],
+        e2_seeds=E2_SEEDS,
         setup={
             "corpus": config["data"]["source"],
             "layers": config["model"]["layers"],
             "d_model": config["model"]["d_model"],
             "epochs": EPOCHS,
             "grid": config["landscape"]["resolution"],
+            "seeds": SEEDS,
         },
-        landscape_epoch=FINAL_LANDSCAPE_EPOCH,
+        lr_mul=config["train"]["lr_mul"],
         e2_rate=lookup(dpath="e2/rate", within=config),
     script:
         "../scripts/render_summary.py"
-
-
-# Seconds each: on a cluster they run on the submitting host instead of
-# waiting in the queue (see profiles/slurm). The download runs there too, as
-# compute nodes often have no internet.
-localrules:
-    run_config,
-    multi30k_raw,
-    attention_dataset,
-    translation_data,
-    landscape_eval_set,
-    prune_masks,
-    e2_axes,
-    attention_analysis,
-    tickets_comparison,
-    landscape_collect,
-    e2_surfaces,
-    e2_render,
-    landscape_figures,
-    landscape_comparison,
-    landscape_video,
-    viewer,
-    results_summary,

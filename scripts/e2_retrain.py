@@ -6,8 +6,9 @@ from prunescape.e2 import starting_point
 from prunescape.io import load_checkpoint
 from prunescape.landscape import load_directions
 from prunescape.runtime import job
+from prunescape.translation.arms import train_config
 from prunescape.translation.artifacts import build_model, load_split, load_vocab
-from prunescape.translation.training import TrainConfig, train
+from prunescape.translation.training import train
 
 with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device:
     alpha, beta = float(snakemake.wildcards.alpha), float(snakemake.wildcards.beta)
@@ -20,7 +21,14 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
         starting_point(w0, x, y, alpha, beta, masks),
         load_split(snakemake.input.train),
         load_split(snakemake.input.val),
-        TrainConfig.from_config(snakemake.params.train),
+        # Every epoch runs: the surfaces are drawn epoch by epoch.
+        train_config(
+            snakemake.params.train,
+            snakemake.input.schedule,
+            snakemake.params.order_seed,
+            epochs=snakemake.params.epochs,
+            patience=None,
+        ),
         Path(snakemake.output.final).parent,
         masks=masks,
         meta={"model_name": f"e2 alpha={alpha:g} beta={beta:g}", "alpha": alpha, "beta": beta},

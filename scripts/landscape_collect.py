@@ -1,20 +1,25 @@
-"""Merge every grid's tiles into one tidy CSV, and the viewer's id,x,y,loss CSV."""
+"""Gather every (seed, model) landscape: the tidy grids, the viewer's CSV, the Hessians."""
 
 import pandas as pd
 
 from prunescape.io import write_csv
-from prunescape.landscape import merge_tiles, viewer_frame
+from prunescape.landscape import viewer_frame
 from prunescape.runtime import job
 
+
+def labelled(path: str, run: dict) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    frame.insert(0, "model", run["model"])
+    frame.insert(0, "seed", run["seed"])
+    return frame
+
+
 with job(snakemake.threads, snakemake.log[0]):
-    per_grid = len(snakemake.input.tiles) // len(snakemake.params.landscapes)
-    frames = []
-    for i, (model, epoch, scale) in enumerate(snakemake.params.landscapes):
-        frame = merge_tiles(snakemake.input.tiles[i * per_grid : (i + 1) * per_grid])
-        frame.insert(0, "scale", float(scale))
-        frame.insert(0, "epoch", epoch)
-        frame.insert(0, "model", model)
-        frames.append(frame)
-    tidy = pd.concat(frames, ignore_index=True)
+    runs = snakemake.params.runs
+    tidy = pd.concat([labelled(run["grids"], run) for run in runs], ignore_index=True)
+    hessian = pd.concat([labelled(run["hessian"], run) for run in runs], ignore_index=True)
     write_csv(snakemake.output.tidy, tidy)
-    write_csv(snakemake.output.viewer, viewer_frame(tidy))
+    write_csv(snakemake.output.hessian, hessian)
+    # The viewer tells seeds apart by the model's label.
+    seeded = tidy.assign(model=tidy["model"] + " seed " + tidy["seed"].astype(str))
+    write_csv(snakemake.output.viewer, viewer_frame(seeded.drop(columns="seed")))

@@ -1,7 +1,8 @@
-"""Contour and 3-D surface figures of one model's landscape at one scale, last epoch drawn.
+"""Contour and 3-D surface figures of one model's landscapes (render seed, every scale,
+the model's last epoch drawn).
 
 Colour limits (and the surfaces' z range) are shared per metric by every model
-at this scale and epoch, so figures of different models compare directly.
+at the same scale, so figures of different models compare directly.
 """
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 from prunescape.render import (
     colour_limits,
     contour_figure,
-    figure_files,
+    last_epochs,
     save_figure,
     surface_figure,
 )
@@ -19,24 +20,19 @@ from prunescape.runtime import job
 DRAW = {"contour": contour_figure, "surface": surface_figure}
 
 with job(snakemake.threads, snakemake.log[0]):
-    model, scale, epoch = (
-        snakemake.wildcards.model,
-        snakemake.wildcards.scale,
-        snakemake.params.epoch,
-    )
+    model, seed = snakemake.wildcards.model, snakemake.params.seed
     tidy = pd.read_csv(snakemake.input.landscapes)
-    shared = tidy[
-        (tidy["epoch"] == epoch)
-        & np.isclose(tidy["scale"], float(scale))
-        & tidy["model"].isin(snakemake.params.models)
-    ]
-    frame = shared[shared["model"] == model]
-    if frame.empty:
-        raise ValueError(
-            f"{snakemake.input.landscapes} has no {model} landscape at epoch {epoch}, scale {scale}"
-        )
-    for stem, paths in figure_files(snakemake.output).items():
-        metric, kind = stem.name.rsplit("_", 1)
-        title = f"{model}: {metric}, scale {scale}, epoch {epoch}"
-        figure = DRAW[kind](frame, metric, title=title, limits=colour_limits(shared, metric))
-        save_figure(figure, paths)
+    drawn = last_epochs(tidy[(tidy["seed"] == seed) & tidy["model"].isin(snakemake.params.models)])
+    for figure in snakemake.params.figures:
+        shared = drawn[np.isclose(drawn["scale"], float(figure["scale"]))]
+        frame = shared[shared["model"] == model]
+        if frame.empty:
+            raise ValueError(
+                f"{snakemake.input.landscapes} has no {model} landscape of seed {seed} "
+                f"at scale {figure['scale']}"
+            )
+        metric, kind = figure["metric"], figure["kind"]
+        epoch = int(frame["epoch"].iloc[0])
+        title = f"{model} (seed {seed}): {metric}, scale {figure['scale']}, epoch {epoch}"
+        drawing = DRAW[kind](frame, metric, title=title, limits=colour_limits(shared, metric))
+        save_figure(drawing, figure["paths"])

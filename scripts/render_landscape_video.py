@@ -1,7 +1,7 @@
 """Epoch-by-epoch landscape videos of one model (MP4, GIF) and pages that play them.
 
 Axes and colour scale are fixed per scale and metric over every epoch and every
-model, so frames and videos of different models compare.
+model of the render seed, so frames and videos of different models compare.
 """
 
 from pathlib import Path
@@ -19,33 +19,30 @@ from prunescape.runtime import job
 PAGE_LIMIT = 1_500_000
 
 with job(snakemake.threads, snakemake.log[0]):
-    model = snakemake.wildcards.model
+    model, seed = snakemake.wildcards.model, snakemake.params.seed
     tidy = pd.read_csv(snakemake.input.landscapes)
-    tidy = tidy[
-        tidy["epoch"].isin(snakemake.params.epochs) & tidy["model"].isin(snakemake.params.models)
-    ]
-    outputs = zip(snakemake.output.mp4, snakemake.output.gif, snakemake.output.page, strict=True)
-    for mp4, gif, page in outputs:
-        name, metric = Path(mp4).stem.rsplit("_", 1)
-        scale = name.removeprefix("scale_")
+    tidy = tidy[(tidy["seed"] == seed) & tidy["model"].isin(snakemake.params.models)]
+    for video in snakemake.params.videos:
+        mp4, gif, page = video["paths"]
+        scale, metric = video["scale"], video["metric"]
         shared = tidy[np.isclose(tidy["scale"], float(scale))]
         own = shared[shared["model"] == model]
-        by_epoch = {int(epoch): frame for epoch, frame in own.groupby("epoch")}
-        if sorted(by_epoch) != sorted(snakemake.params.epochs):
+        if own.empty:
             raise ValueError(
-                f"{snakemake.input.landscapes}: {model} at scale {scale} has epochs "
-                f"{sorted(by_epoch)}, expected {snakemake.params.epochs}"
+                f"{snakemake.input.landscapes} has no {model} landscape of seed {seed} "
+                f"at scale {scale}"
             )
+        by_epoch = {int(epoch): frame for epoch, frame in own.groupby("epoch")}
         frames = render_frames(
             by_epoch,
             metric,
             draw="contour",
-            title_prefix=f"{model}, {metric}, scale {scale},",
+            title_prefix=f"{model} (seed {seed}), {metric}, scale {scale},",
             limits=colour_limits(shared, metric),
         )
         write_video(frames, mp4, gif, fps=snakemake.params.fps)
-        title = f"{model}: {metric} landscape by epoch, scale {scale}"
-        video, fallback = Path(mp4).read_bytes(), Path(gif).read_bytes()
-        if 4 / 3 * (len(video) + len(fallback)) > PAGE_LIMIT:
+        title = f"{model} (seed {seed}): {metric} landscape by epoch, scale {scale}"
+        movie, fallback = Path(mp4).read_bytes(), Path(gif).read_bytes()
+        if 4 / 3 * (len(movie) + len(fallback)) > PAGE_LIMIT:
             fallback = None
-        write_text(page, video_page(video, fallback, title))
+        write_text(page, video_page(movie, fallback, title))

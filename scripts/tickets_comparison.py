@@ -1,22 +1,31 @@
-"""E3's table and convergence figure of the baseline and every ticket."""
+"""E3's per-(seed, model) table and the mean-over-seeds convergence figure."""
 
 import pandas as pd
 
 from prunescape.io import atomic_path, read_json, write_csv, write_text
 from prunescape.runtime import job
-from prunescape.tickets import comparison_table, convergence_figure, markdown_table
+from prunescape.tickets import TicketRun, comparison_table, convergence_figure, markdown_table
 
 with job(snakemake.threads, snakemake.log[0]):
-    models = snakemake.params.models
-    metrics = {m: pd.read_csv(p) for m, p in zip(models, snakemake.input.metrics, strict=True)}
-    bleu = {m: read_json(p)["bleu"] for m, p in zip(models, snakemake.input.bleu, strict=True)}
-    pruned = {
-        rate: 1 - read_json(p)["kept_fraction"]
-        for rate, p in zip(snakemake.params.rates, snakemake.input.sparsity, strict=True)
+    runs = [
+        TicketRun(
+            seed=int(run["seed"]),
+            model=run["model"],
+            metrics=pd.read_csv(run["metrics"]),
+            status=read_json(run["status"]),
+            bleu=read_json(run["bleu"])["bleu"],
+        )
+        for run in snakemake.params.runs
+    ]
+    sparsity = {
+        (int(report["seed"]), int(report["rate"])): read_json(report["path"])
+        for report in snakemake.params.sparsity
     }
-    sparsity = {m: pruned[int(m.rsplit("-", 1)[1])] for m in models if m != "baseline"}
-    table = comparison_table(metrics, bleu, sparsity)
+    targets = [float(t) for t in snakemake.params.acc_targets]
+    table = comparison_table(runs, sparsity, targets)
     write_csv(snakemake.output.table, table)
     write_text(snakemake.output.markdown, markdown_table(table))
+    auc_end = float(table["auc_end_step"].iloc[0]) if len(table) else None
+    figure = convergence_figure(runs, targets, auc_end)
     with atomic_path(snakemake.output.figure) as tmp:
-        convergence_figure(metrics).savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+        figure.savefig(tmp, format="png", dpi=110, metadata={"Software": None})

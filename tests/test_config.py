@@ -58,7 +58,7 @@ def _rules_booking_gpus(output: str) -> set[str]:
         ("auto", set()),
         (
             "cuda",
-            {"train_baseline", "retrain_ticket", "e2_retrain", "evaluate_model", "landscape_tile"},
+            {"tune_lr", "train_baseline", "retrain_ticket", "e2_retrain", "landscape_model"},
         ),
     ],
 )
@@ -71,13 +71,20 @@ def test_gpus_are_booked_for_model_jobs_on_cuda(tmp_path, device, expected):
 
 def test_every_local_rule_is_free_of_job_step_slots():
     """Local rules run on the submitting host; with a job-step slot each (the
-    profile's default) they would queue behind one another there."""
-    block = (REPO / "rules" / "render.smk").read_text().split("localrules:")[1]
-    local = set(re.findall(r"^    (\w+),$", block, flags=re.MULTILINE))
-    assert {"multi30k_raw", "results_summary"} <= local
-    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.v8+.yaml").read_text())
-    free = {rule for rule, res in profile["set-resources"].items() if res.get("jobstep_slots") == 0}
+    profile's default) they would queue behind one another there. Each local rule
+    says both things itself; the profile lists none."""
+    local, free = set(), set()
+    for path in (REPO / "rules").glob("*.smk"):
+        for block in re.split(r"\n(?=rule \w+:)", path.read_text()):
+            name = re.match(r"rule (\w+):", block)
+            if name and "localrule: True" in block:
+                local.add(name.group(1))
+                if "jobstep_slots=0" in block:
+                    free.add(name.group(1))
+    assert {"multi30k_raw", "translation_data", "tune_choice", "results_summary"} <= local
     assert free == local
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.v8+.yaml").read_text())
+    assert not any("jobstep_slots" in res for res in profile["set-resources"].values())
 
 
 def test_run_folder_records_its_config_and_refuses_another(tmp_path):

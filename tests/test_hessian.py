@@ -20,7 +20,7 @@ from prunescape.landscape import (
     power_iteration,
 )
 from prunescape.translation.batching import batch_sums as translation_sums
-from prunescape.translation.batching import token_loss
+from prunescape.translation.batching import differentiable_sums
 from prunescape.translation.corpus import BOS, EOS, PAD
 from prunescape.translation.model import Transformer, TransformerConfig
 
@@ -186,11 +186,6 @@ def sentence_batch() -> tuple[torch.Tensor, torch.Tensor]:
     trg[:, -1] = EOS
     src[2, 4:], trg[2, 4:] = PAD, PAD  # ragged
     return src, trg
-
-
-def differentiable_sums(model: nn.Module, batch) -> torch.Tensor:
-    loss, sums = token_loss(model, batch)
-    return torch.cat([loss.double().reshape(1), sums[1:]])
 
 
 def test_transformer_products_match_the_exact_hessian_on_a_subset():

@@ -32,8 +32,10 @@ def test_kept_fraction_is_one_minus_rate(rate):
     masks = global_magnitude_masks(params, ["small.weight", "large.weight"], rate)
     kept = sum(int(m.sum()) for m in masks.values())
     assert abs(kept - (1 - rate) * 400) <= 1
-    report = sparsity_report(masks, rate)
+    report = sparsity_report(masks, rate, sum(p.numel() for p in params.values()))
     assert report["kept"] == kept and report["total"] == 400
+    assert report["pruned_prunable"] == pytest.approx(rate, abs=1 / 400)
+    assert report["pruned_all"] == pytest.approx((400 - kept) / 440)  # + biases and norm
     assert report["kept_fraction"] == pytest.approx(1 - rate, abs=1 / 400)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import imageio.v3 as iio
 import numpy as np
 import pandas as pd
@@ -13,9 +11,9 @@ from prunescape.render import (
     colour_limits,
     comparison_figure,
     contour_figure,
-    figure_files,
     grid,
     heatmap_figure,
+    last_epochs,
     render_frames,
     save_figure,
     surface_figure,
@@ -203,7 +201,17 @@ def test_one_figure_saves_every_format_reproducibly(tmp_path):
         save_figure(comparison_figure({"m": bowl(5, 3)}, "loss", title="t"), paths, dpi=60)
     for suffix in (".png", ".pdf"):
         assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
-    assert figure_files(["f/loss_contour.png", "f/loss_contour.pdf", "f/ppl_surface.png"]) == {
-        Path("f/loss_contour"): ["f/loss_contour.png", "f/loss_contour.pdf"],
-        Path("f/ppl_surface"): ["f/ppl_surface.png"],
-    }
+
+
+def test_each_model_is_drawn_at_its_own_last_epoch():
+    """A run the plateau rule stopped at epoch 2 is drawn there, another at 4."""
+    tidy = pd.concat(
+        [
+            bowl(3, 3).assign(model=model, epoch=epoch)
+            for model, epochs in (("a", (0, 2)), ("b", (0, 3, 4)))
+            for epoch in epochs
+        ]
+    )
+    drawn = last_epochs(tidy)
+    assert drawn.groupby("model")["epoch"].unique().map(list).to_dict() == {"a": [2], "b": [4]}
+    assert len(drawn) == 2 * 9

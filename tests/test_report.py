@@ -10,17 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from test_e1_summary import e1_summary
+from test_e2_summary import e2_summary, e2_surfaces
+from test_landscape_summary import STUDY_LAMS, hessian
+from test_tickets import CLEAR, claims_table
 
 from prunescape.render import video_page
 from prunescape.summary import results_summary, setup_sentence
-from prunescape.summary.claims import AGREES, DISAGREES, NO_DIFFERENCE, PARTLY
+from prunescape.summary.claims import AGREES
 from prunescape.summary.document import Document
-from prunescape.summary.e2 import best_points, e2_claims
-from prunescape.summary.e3 import compare_models, e3_claims
+from prunescape.summary.e3 import e3_claims
 from prunescape.summary.landscape import (
     centre_curvature,
-    flatness_table,
-    landscape_claims,
+    grid_table,
     loss_range,
     second_derivative,
 )
@@ -99,124 +100,46 @@ def landscapes() -> pd.DataFrame:
 MODELS = ["baseline", "w0-30", "random-30", "w0-80", "random-80"]
 
 
-def test_flatness_table_per_model_and_scale():
-    table = flatness_table(landscapes(), epoch=5, models=MODELS)
+def test_grid_table_per_model_and_scale_at_the_last_epoch():
+    table = grid_table(landscapes(), MODELS)
     assert len(table) == 10 and list(table["scale"].unique()) == [1.0, 0.2]
     local = table[table["scale"] == 0.2].set_index("model")
+    assert (local["last epoch"] == "5").all() and (local["seeds"] == 1).all()
     assert local.loc["baseline", "mean curvature"] == pytest.approx(8.0)
     assert local.loc["w0-80", "curvature x"] == pytest.approx(2.0)
     assert local.loc["w0-30", "loss range"] == pytest.approx(2 * 2.0 * 0.04)
-    assert local.loc["baseline", "centre loss"] == pytest.approx(0.5)
-
-
-def test_landscape_claims_follow_the_numbers():
-    claims = landscape_claims(flatness_table(landscapes(), epoch=5, models=MODELS), MODELS)
-    verdicts = {c.study: c.verdict for c in claims}
-    assert verdicts["the more the model is pruned, the wider the minimum (local view)"] == AGREES
-    flat = next(v for s, v in verdicts.items() if s.startswith("random-init tickets"))
-    assert flat == AGREES
-    # Every bowl has the same lowest value 0.5: no ticket is deeper than the baseline.
-    deeper = next(v for s, v in verdicts.items() if "deeper" in s)
-    assert deeper == DISAGREES
-
-
-# --- E2 --------------------------------------------------------------------------------
-
-
-def e2_summary() -> pd.DataFrame:
-    rows = []
-    for alpha in (-1, -0.5, 0, 0.5, 1):
-        for beta in (-1, -0.5, 0, 0.5, 1):
-            loss = 2.0 - alpha + 0.1 * abs(beta)
-            if (alpha, beta) == (-1, 0):
-                loss = 0.2  # the study's surprise
-            rows.append(
-                {
-                    "alpha": float(alpha),
-                    "beta": float(beta),
-                    "final_loss": loss,
-                    "final_ppl": math.exp(loss),
-                    "final_acc": 1 / (1 + loss),
-                    "loss_rate": -0.1,
-                    "acc_rate": 0.02,
-                }
-            )
-    frame = pd.DataFrame(rows)
-    frame["beats_centre"] = frame["final_loss"] < 2.0
-    return frame.sort_values("final_loss", ignore_index=True)
-
-
-def test_best_points_are_lowest_final_loss():
-    best = best_points(e2_summary(), n=3)
-    assert list(zip(best["alpha"], best["beta"], strict=True)) == [(-1, 0), (1, 0), (1, -0.5)]
-
-
-def test_e2_claims():
-    tickets = pd.DataFrame(
-        [{"model": "baseline", "final_val_loss": 0.5, "final_val_acc": 0.8, "bleu": 30.0}]
-    )
-    claims = {c.study: c for c in e2_claims(e2_summary(), tickets, rate=10)}
-    alpha = claims["points with larger α end with lower loss and higher accuracy"]
-    assert alpha.verdict == AGREES and "ρ(α, final loss) = -" in alpha.measured
-    points = next(c for s, c in claims.items() if s.startswith("(−1, 0)"))
-    assert points.verdict == PARTLY  # (−1, 0) is best; (−0.5, 1) and (0, 1) are not
-    assert "(-1, 0) rank 1 of 25" in points.measured
-    ticket = next(c for s, c in claims.items() if "winning ticket" in s)
-    assert ticket.verdict == AGREES and "10 %" in ticket.measured
+    assert local.loc["baseline", "own loss (centre)"] == pytest.approx(0.5)
 
 
 # --- E3 --------------------------------------------------------------------------------
 
 
 def tickets() -> pd.DataFrame:
-    rows = [
-        ("baseline", 0.0, 0.50, 0.70, 30.0),
-        ("w0-30", 0.3, 0.45, 0.72, 31.0),
-        ("random-30", 0.3, 0.60, 0.60, 25.0),
-        ("w0-80", 0.8, 0.48, 0.71, 30.5),
-        ("random-80", 0.8, 0.40, 0.51, 20.0),
-    ]
-    frame = pd.DataFrame(
-        rows, columns=["model", "sparsity", "final_val_loss", "final_val_acc", "bleu"]
-    )
-    frame["best_val_loss"] = frame["final_val_loss"]
-    frame["best_val_acc"] = frame["final_val_acc"]
-    frame["best_epoch"] = 5
-    return frame
-
-
-def test_compare_models():
-    table = tickets().set_index("model")
-    assert compare_models(table.loc["w0-30"], table.loc["random-30"]) == "better"
-    assert compare_models(table.loc["random-30"], table.loc["w0-30"]) == "worse"
-    assert compare_models(table.loc["w0-80"], table.loc["random-80"]) == "mixed"
-    assert compare_models(table.loc["w0-80"], table.loc["w0-80"]) == NO_DIFFERENCE
+    """Three seeds of every E3 model, in the comparison table's per-run format."""
+    return claims_table(CLEAR)
 
 
 def test_e3_claims():
-    claims = e3_claims(tickets())
-    assert claims[0].verdict == PARTLY  # better at 30 %, mixed at 80 %
-    assert "30 %" in claims[0].measured and "80 %" in claims[0].measured
-    assert (
-        claims[1].study == "the 80 % WLT beats the dense baseline" and claims[1].verdict == AGREES
-    )
-    assert "51.0 % → 71.0 %" in claims[2].measured
+    claims = {c.study: c for c in e3_claims(tickets())}
+    wlt = claims["the 80 % WLT beats the dense baseline: final quality"]
+    assert wlt.verdict == AGREES and "n=3" in wlt.measured
+    assert "30 % pruned" in " ".join(claims) and "80 % pruned" in " ".join(claims)
+    gap = next(c for s, c in claims.items() if "51 % → 70 %" in s)
+    assert "baseline 50.0 % → w0-80 70.0 %" in gap.measured
 
 
 # --- the document ----------------------------------------------------------------------
 
 
 def full_summary():
-    surfaces = e2_summary()[["alpha", "beta", "final_loss"]].rename(columns={"final_loss": "loss"})
-    surfaces["epoch"] = 0
     attention = e1_summary()
     return results_summary(
         attention=attention,
         tickets=tickets(),
         e2_summary=e2_summary(),
-        e2_surfaces=surfaces,
+        e2_surfaces=e2_surfaces(),
         landscapes=landscapes(),
-        landscape_epoch=5,
+        hessian=hessian(STUDY_LAMS),
         run="unit",
         setup="Tiny numbers made up for a test.",
         e2_rate=10,
@@ -262,8 +185,19 @@ def test_video_page_without_gif():
 
 
 def test_setup_sentence():
-    text = setup_sentence("quick", corpus="synthetic", layers=2, d_model=32, epochs=5, grid=[11, 9])
+    text = setup_sentence(
+        "quick",
+        corpus="synthetic",
+        layers=2,
+        d_model=32,
+        epochs=5,
+        grid=[11, 9],
+        seeds=[0, 1, 2],
+        schedule="lr_mul 0.5 chosen by the tune stage from [0.25, 0.5, 1.0]",
+    )
     assert text == (
         "Run `quick` used the synthetic corpus, a 2+2-layer transformer with d_model 32, "
-        "5 training epochs, and landscape grids of 11×9 points."
+        "at most 5 training epochs per run, lr_mul 0.5 chosen by the tune stage from "
+        "[0.25, 0.5, 1.0], 3 seeds (0, 1, 2) per training arm, and landscape grids of "
+        "11×9 points."
     )

@@ -39,6 +39,15 @@ SLURM_RUN_LIMIT_S = 1500
 # CSVs holding wall-clock measurements: only their layout (header and first
 # column) must match. Every other *.csv and *.json must be byte-identical.
 TIMING_CSVS = {"timing.csv"}
+# One seed's share of every kind of cluster job (tuning, E1, training, tickets,
+# landscapes with their Hessians, an E2 retraining): the local rules between them
+# run on the submitting host as well. The second seed and the renders would only
+# repeat these job kinds, at minutes of queue overhead each.
+CLUSTER_TARGETS = [
+    "results/tiny/seed_0/attention/sgd/metrics.csv",
+    *(f"results/tiny/seed_0/landscape/{m}/hessian.csv" for m in ("baseline", "w0-80", "random-80")),
+    "results/tiny/seed_0/e2/alpha_1/beta_0/metrics.csv",
+]
 
 
 def _unavailable(reason: str) -> None:
@@ -156,20 +165,20 @@ def _snakemake_cmd(workdir: Path, configfile: Path, *args: str) -> list[str]:
 
 
 def _compare_trees(local: Path, remote: Path) -> list[str]:
-    """Problems: local files missing remotely, and CSV/JSON files that differ."""
+    """Problems: SLURM-run files the local run lacks, and CSV/JSON files that differ."""
     problems = []
-    files = sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file())
-    assert files, f"the local run produced nothing under {local}"
+    files = sorted(p.relative_to(remote) for p in remote.rglob("*") if p.is_file())
+    assert files, f"the SLURM run produced nothing under {remote}"
     compared = 0
     for rel in files:
-        theirs = remote / rel
-        if not theirs.is_file():
-            problems.append(f"missing in the SLURM run: {rel}")
+        mine = local / rel
+        if not mine.is_file():
+            problems.append(f"not in the local run: {rel}")
             continue
         if rel.suffix not in {".csv", ".json"}:
             continue
         compared += 1
-        mine_bytes, their_bytes = (local / rel).read_bytes(), theirs.read_bytes()
+        mine_bytes, their_bytes = mine.read_bytes(), (remote / rel).read_bytes()
         if rel.name in TIMING_CSVS:
             mine_bytes, their_bytes = (_first_column(b) for b in (mine_bytes, their_bytes))
         if mine_bytes != their_bytes:
@@ -222,7 +231,10 @@ def test_slurm_run_matches_local_run(slurm_cluster, tiny_run, tmp_path, record_p
     env = _bare_env(cluster)
     began = time.monotonic()
     run = subprocess.run(
-        _snakemake_cmd(workdir, config, *overrides), env=env, capture_output=True, text=True
+        _snakemake_cmd(workdir, config, *overrides, *CLUSTER_TARGETS),
+        env=env,
+        capture_output=True,
+        text=True,
     )
     wall = time.monotonic() - began
     record_property("slurm_wall_seconds", round(wall, 1))
@@ -245,6 +257,8 @@ def test_slurm_run_matches_local_run(slurm_cluster, tiny_run, tmp_path, record_p
 
     problems = _compare_trees(tiny_run.parent, workdir / "results")
     assert not problems, "\n".join(problems)
+    for target in CLUSTER_TARGETS:
+        assert (workdir / target).is_file(), f"the SLURM run did not make {target}"
 
     # Every job ran the submitting interpreter's snakemake, found without the shell.
     job_logs = sorted((workdir / ".snakemake" / "slurm_logs").rglob("*.log"))

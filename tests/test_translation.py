@@ -6,6 +6,7 @@ files from ``../shared/data/multi30k`` and skip where that folder is absent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -178,6 +179,96 @@ def test_synthetic_vocabulary_covers_val():
     assert int((encoded["src_tokens"] == UNK).sum()) == 0
     assert int((encoded["trg_tokens"] == UNK).sum()) == 0
     assert len(encoded["src_offsets"]) == 201
+
+
+QUICK_LEXICON = {"nouns": 24, "adjectives": 8, "verbs": 8}
+QUICK_SYNTH = QUICK_LEXICON | {"max_adjectives": 1}
+QUICK_SIZES = {"train": 1600, "val": 200, "test": 200}
+# sha256 of the JSON of generate_corpus's output from before synonym_rate existed.
+PLAIN_DIGESTS = {
+    0: "22934f0009aba51d699caf25333ae2a029122383a21d61a0d2ddd4b8f5d7ebb4",
+    3: "dcf2cfcdf707d264026dfcd504da4e05322738de7e8928caaf31a6b68770ad90",
+}
+
+
+def quick_corpus(rate: float | None = None, sizes: dict[str, int] = QUICK_SIZES, seed: int = 0):
+    extra = {} if rate is None else {"synonym_rate": rate}
+    return synthetic.generate_corpus(seed=seed, sizes=sizes, **QUICK_SYNTH, **extra)
+
+
+def is_synonym(word: str, synonyms: set[str]) -> bool:
+    return word in synonyms or (word.endswith("s") and word[:-1] in synonyms)  # plural nouns
+
+
+@pytest.mark.parametrize(
+    ("seed", "sizes", "synth"),
+    [(0, QUICK_SIZES, QUICK_SYNTH), (3, {"train": 300}, SYNTH | {"max_adjectives": 2})],
+)
+def test_synthetic_rate_zero_is_the_plain_corpus(seed, sizes, synth):
+    absent = synthetic.generate_corpus(seed=seed, sizes=sizes, **synth)
+    assert hashlib.sha256(json.dumps(absent).encode()).hexdigest() == PLAIN_DIGESTS[seed]
+    assert synthetic.generate_corpus(seed=seed, sizes=sizes, **synth, synonym_rate=0) == absent
+    assert synthetic.generate_corpus(seed=seed, sizes=sizes, **synth, synonym_rate=0.0) == absent
+
+
+def test_synthetic_synonyms_swap_the_expected_share():
+    rate = 0.2
+    plain, noisy = quick_corpus(), quick_corpus(rate)
+    assert noisy == quick_corpus(rate)  # seeded: the same bytes again
+    assert noisy["train"] != quick_corpus(rate, seed=1)["train"]
+    lex = synthetic.corpus_lexicon(seed=0, **QUICK_LEXICON, synonym_rate=rate)
+    firsts, seconds = set(lex.synonyms), set(lex.synonyms.values())
+    assert firsts == {n[1] for n in lex.nouns} | {a[1] for a in lex.adjectives}
+    assert len(seconds) == len(firsts)  # one synonym each, no two alike
+    assert not seconds & {w for entry in (*lex.nouns, *lex.adjectives, *lex.verbs) for w in entry}
+    changed = ambiguous = tokens = 0
+    for split in QUICK_SIZES:
+        # The same sentences: sources are untouched, and only target nouns and
+        # adjectives differ, each from its own first translation.
+        assert [s for s, _ in noisy[split]] == [s for s, _ in plain[split]]
+        for (_, a), (_, b) in zip(plain[split], noisy[split], strict=True):
+            a, b = corpus.tokenize(a), corpus.tokenize(b)
+            assert len(a) == len(b)
+            for x, y in zip(a, b, strict=True):
+                if x != y:
+                    assert is_synonym(y, seconds)
+                    assert y.removesuffix("s") == lex.synonyms[x.removesuffix("s")]
+                    changed += 1
+            tokens += len(a)
+            ambiguous += sum(is_synonym(w, firsts) for w in a)
+    assert 0.3 < ambiguous / tokens < 0.45  # nouns and adjectives: about a third of the words
+    assert changed / ambiguous == pytest.approx(
+        rate, abs=4 * (rate * (1 - rate) / ambiguous) ** 0.5
+    )
+    # One uniform draw per ambiguous word, so whatever rate 0.1 swaps, rate 0.3 swaps too.
+    low, high = (quick_corpus(r, {"train": 300})["train"] for r in (0.1, 0.3))
+    for (_, a), (_, b) in zip(low, high, strict=True):
+        for x, y in zip(corpus.tokenize(a), corpus.tokenize(b), strict=True):
+            assert x == y or not is_synonym(x, seconds)
+    with pytest.raises(ValueError, match="synonym_rate"):
+        quick_corpus(0.6, {"train": 1})
+
+
+def test_synthetic_ceiling():
+    rate = 0.2
+    pairs = quick_corpus(rate)["val"]
+    lex = synthetic.corpus_lexicon(seed=0, **QUICK_LEXICON, synonym_rate=rate)
+    best = synthetic.ceiling(pairs, lex, rate)
+    # The ideal model: the first translation wherever a noun or adjective goes, the
+    # corpus's own word (and </s>) everywhere else.
+    seconds = set(lex.synonyms.values())
+    words = [[*corpus.tokenize(trg), "</s>"] for _, trg in pairs]
+    tokens = sum(map(len, words))
+    right = sum(not is_synonym(w, seconds) for ws in words for w in ws)
+    assert best["acc"] == pytest.approx(right / tokens)
+    assert best["acc"] == pytest.approx(1 - rate * best["ambiguous"], abs=0.02)
+    assert 0.9 < best["acc"] < 0.95
+    entropy = -rate * math.log(rate) - (1 - rate) * math.log(1 - rate)
+    assert best["loss"] == pytest.approx(entropy * best["ambiguous"], rel=0.1)
+    plain = synthetic.ceiling(
+        quick_corpus()["val"], synthetic.corpus_lexicon(seed=0, **QUICK_LEXICON), 0
+    )
+    assert plain == {"acc": 1.0, "loss": 0.0, "ambiguous": 0.0}
 
 
 # ---------------------------------------------------------------- the transformer

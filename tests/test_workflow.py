@@ -64,31 +64,71 @@ def test_translation_data_and_baseline(tiny_run):
     assert stats["splits"]["test"]["pairs"] == 40
     vocab = json.loads((tiny_run / "data" / "vocab.json").read_text())["itos"]
     assert vocab[:4] == ["<unk>", "<blank>", "<s>", "</s>"] and len(vocab) == stats["vocab_size"]
-    base = tiny_run / "models" / "baseline"
+    base = tiny_run / "seed_0" / "models" / "baseline"
     metrics = pd.read_csv(base / "metrics.csv")
-    assert metrics["epoch"].tolist() == [0, 1, 2, 3]
+    status = json.loads((base / "run.json").read_text())
+    last = status["epochs_run"]
+    assert metrics["epoch"].tolist() == list(range(last + 1)) and 1 <= last <= 3
+    assert status["converged"] == (last < 3 or status["stopped_by"] == "converged")
     assert metrics["val_ppl"].to_numpy() == pytest.approx(np.exp(metrics["val_loss"]), rel=1e-6)
     assert metrics["val_loss"].iloc[-1] < metrics["val_loss"].iloc[0]
-    for name in ("w0.pt", "final.pt", "epochs/epoch_001.pt", "epochs/epoch_003.pt"):
-        assert (base / name).is_file()
+    epochs = sorted(p.name for p in (base / "epochs").glob("epoch_*.pt"))
+    assert epochs == [f"epoch_{e:03d}.pt" for e in range(1, last + 1)]
     assert not (base / ".resume").exists()
     w_star, _ = load_checkpoint(base / "final.pt")
-    last, _ = load_checkpoint(base / "epochs" / "epoch_003.pt")
-    assert all(torch.equal(w_star[k], last[k]) for k in w_star)
+    final_epoch, _ = load_checkpoint(base / "epochs" / f"epoch_{last:03d}.pt")
+    assert all(torch.equal(w_star[k], final_epoch[k]) for k in w_star)
+    best, _ = load_checkpoint(base / "best.pt")
+    best_epoch, _ = load_checkpoint(base / "epochs" / f"epoch_{status['best_epoch']:03d}.pt")
+    assert all(torch.equal(best[k], best_epoch[k]) for k in best)
     bleu = json.loads((base / "bleu.json").read_text())
-    assert bleu["sentences"] == 40 and 0 <= bleu["bleu"] <= 100
+    assert bleu["sentences"] == 40 and 0 <= bleu["bleu"] <= 100 and bleu["checkpoint"] == "best.pt"
     hypotheses = (base / "test_hypotheses.txt").read_text().splitlines()
     assert len(hypotheses) == 40
 
 
+def test_tune_stage_chooses_the_lowest_validation_loss(tiny_run):
+    grid = pd.read_csv(tiny_run / "tune" / "grid.csv")
+    assert grid["lr_mul"].tolist() == [0.5, 2.0]
+    choice = json.loads((tiny_run / "tune" / "choice.json").read_text())
+    assert choice["lr_mul"] == grid.loc[grid["best_val_loss"].idxmin(), "lr_mul"]
+    assert choice["at_edge"] is True  # a two-value grid has only edges
+    for lr_mul in (0.5, 2.0):
+        status = json.loads((tiny_run / "tune" / f"lr_mul_{lr_mul:g}" / "run.json").read_text())
+        row = grid[grid["lr_mul"] == lr_mul].iloc[0]
+        assert status["best_val_loss"] == pytest.approx(row["best_val_loss"])
+    # The tune seed's baseline trains with the choice: it is the tune run of that value.
+    chosen = tiny_run / "tune" / f"lr_mul_{choice['lr_mul']:g}" / "metrics.csv"
+    baseline = tiny_run / "seed_0" / "models" / "baseline" / "metrics.csv"
+    assert chosen.read_bytes() == baseline.read_bytes()
+
+
+def test_seeds_are_independent_replicates(tiny_run):
+    """Another seed: another w0, another data order (so other curves), another mask."""
+    w0 = [
+        load_checkpoint(tiny_run / f"seed_{s}" / "models" / "baseline" / "w0.pt")[0] for s in (0, 1)
+    ]
+    # Every weight matrix is drawn anew (LayerNorm's ones and zeros are the same).
+    matrices = [k for k in w0[0] if w0[0][k].dim() == 2]
+    assert matrices and not any(torch.equal(w0[0][k], w0[1][k]) for k in matrices)
+    curves = [
+        pd.read_csv(tiny_run / f"seed_{s}" / "models" / "baseline" / "metrics.csv") for s in (0, 1)
+    ]
+    assert not np.allclose(curves[0]["train_loss"].iloc[1:2], curves[1]["train_loss"].iloc[1:2])
+    masks = [load_checkpoint(tiny_run / f"seed_{s}" / "masks" / "rate_80.pt")[0] for s in (0, 1)]
+    assert any(not torch.equal(masks[0][k], masks[1][k]) for k in masks[0])
+
+
 def test_masks_and_tickets(tiny_run):
-    report = json.loads((tiny_run / "masks" / "sparsity_80.json").read_text())
+    seed = tiny_run / "seed_0"
+    report = json.loads((seed / "masks" / "sparsity_80.json").read_text())
     assert report["kept"] == report["total"] - round(0.8 * report["total"])
-    masks, _ = load_checkpoint(tiny_run / "masks" / "rate_80.pt")
-    base_w0, _ = load_checkpoint(tiny_run / "models" / "baseline" / "w0.pt")
+    assert 0 < report["pruned_all"] < report["pruned_prunable"] == pytest.approx(0.8, abs=1e-3)
+    masks, _ = load_checkpoint(seed / "masks" / "rate_80.pt")
+    base_w0, _ = load_checkpoint(seed / "models" / "baseline" / "w0.pt")
     starts = {}
     for init in ("w0", "random"):
-        run = tiny_run / "models" / f"{init}-80"
+        run = seed / "models" / f"{init}-80"
         start, _ = load_checkpoint(run / "w0.pt")
         final, _ = load_checkpoint(run / "final.pt")
         for name, mask in masks.items():
@@ -100,46 +140,66 @@ def test_masks_and_tickets(tiny_run):
     assert torch.equal(starts["w0"][name], base_w0[name] * masks[name])
     assert not torch.equal(starts["random"][name], starts["w0"][name])
     table = pd.read_csv(tiny_run / "tickets" / "comparison.csv")
-    assert table["model"].tolist() == ["baseline", "w0-80", "random-80"]
-    assert table.set_index("model").loc["w0-80", "sparsity"] == pytest.approx(0.8, abs=1e-3)
-    assert (tiny_run / "tickets" / "comparison.md").read_text().startswith("| model |")
+    assert sorted(zip(table["seed"], table["model"], strict=True)) == sorted(
+        (s, m) for s in (0, 1) for m in ("baseline", "w0-80", "random-80")
+    )
+    row = table[(table["seed"] == 0) & (table["model"] == "w0-80")].iloc[0]
+    assert row["pruned_prunable"] == pytest.approx(0.8, abs=1e-3)
+    status = json.loads((seed / "models" / "w0-80" / "run.json").read_text())
+    assert row["best_val_loss"] == pytest.approx(status["best_val_loss"])
+    assert bool(row["converged"]) == status["converged"]
+    assert (tiny_run / "tickets" / "comparison.md").read_text().startswith("|")
 
 
-def test_landscapes(tiny_run):
+def test_landscapes_and_hessians(tiny_run):
     tidy = pd.read_csv(tiny_run / "landscape" / "landscapes.csv")
     assert set(tidy["model"]) == {"baseline", "w0-80", "random-80"}
-    assert sorted(set(tidy["epoch"])) == [0, 3] and sorted(set(tidy["scale"])) == [0.2, 1.0]
-    assert len(tidy) == 3 * 2 * 2 * 15
-    grid = tidy[(tidy.model == "baseline") & (tidy.epoch == 3) & (tidy.scale == 1.0)]
+    assert sorted(set(tidy["seed"])) == [0, 1] and sorted(set(tidy["scale"])) == [0.2, 1.0]
+    for (seed, model), frame in tidy.groupby(["seed", "model"]):
+        status = json.loads((tiny_run / f"seed_{seed}" / "models" / model / "run.json").read_text())
+        # landscape.epochs [0, 3]: epoch 3, or the run's last when it stopped before.
+        assert sorted(set(frame["epoch"])) == [0, status["epochs_run"]]
+        assert len(frame) == 2 * 2 * 15
+    grid = tidy[(tidy.seed == 0) & (tidy.model == "baseline") & (tidy.scale == 1.0)]
+    grid = grid[grid.epoch == grid.epoch.max()]
     assert grid["x"].tolist()[:5] == pytest.approx([-1, -0.5, 0, 0.5, 1])
     assert grid["y"].tolist()[::5] == pytest.approx([-1, 0, 1])
     assert grid["ppl"].to_numpy() == pytest.approx(np.exp(grid["loss_sum"] / grid["count"]))
-    # The centre of every scale is the trained model itself.
-    centres = tidy[(tidy.x == 0) & (tidy.y == 0) & (tidy.model == "baseline") & (tidy.epoch == 3)]
-    assert centres["loss"].nunique() == 1
+    hessian = pd.read_csv(tiny_run / "landscape" / "hessian.csv")
+    assert len(hessian.groupby(["seed", "model"])) == 6
+    top = hessian[(hessian.quantity == "eigenvalue") & (hessian["index"] == 0)]
+    assert (top["value"] > 0).all()
+    # The Hessian's loss is the trained model's own loss: the grid's centre.
+    own = hessian[
+        (hessian.quantity == "loss") & (hessian.seed == 0) & (hessian.model == "baseline")
+    ]
+    centre = grid[(grid.x == 0) & (grid.y == 0)]
+    assert own["value"].iloc[0] == pytest.approx(centre["loss"].iloc[0], rel=1e-6)
     viewer = pd.read_csv(tiny_run / "landscape" / "viewer.csv")
     assert list(viewer.columns[:4]) == ["id", "x", "y", "loss"]
-    assert viewer["id"].nunique() == 12 and viewer["id"].iloc[0] == 0
+    assert viewer["id"].nunique() == tidy.groupby(["seed", "model", "epoch", "scale"]).ngroups
 
 
 def test_e2_surfaces_and_videos(tiny_run):
-    surface = pd.read_csv(tiny_run / "e2" / "surfaces.csv")
+    e2 = tiny_run / "seed_0" / "e2"
+    surface = pd.read_csv(e2 / "surfaces.csv")
     assert len(surface) == 4 * 4  # epochs 0..3 × the 2 × 2 grid
     assert surface.groupby("epoch").size().tolist() == [4, 4, 4, 4]
-    summary = pd.read_csv(tiny_run / "e2" / "summary.csv")
+    summary = pd.read_csv(e2 / "summary.csv")
     assert len(summary) == 4 and "beats_centre" in summary
-    masks, _ = load_checkpoint(tiny_run / "masks" / "rate_10.pt")
-    w_star, _ = load_checkpoint(tiny_run / "models" / "baseline" / "final.pt")
-    start, _ = load_checkpoint(tiny_run / "e2" / "alpha_1" / "beta_0" / "w0.pt")
+    masks, _ = load_checkpoint(tiny_run / "seed_0" / "masks" / "rate_10.pt")
+    w_star, _ = load_checkpoint(tiny_run / "seed_0" / "models" / "baseline" / "final.pt")
+    start, _ = load_checkpoint(e2 / "alpha_1" / "beta_0" / "w0.pt")
     for name, tensor in w_star.items():
         expected = tensor * masks[name] if name in masks else tensor
         assert torch.allclose(start[name], expected, atol=1e-6), name
     for metric in ("loss", "ppl", "acc"):
-        mp4 = list(iio.imiter(tiny_run / "e2" / "videos" / f"{metric}.mp4", plugin="FFMPEG"))
+        mp4 = list(iio.imiter(e2 / "videos" / f"{metric}.mp4", plugin="FFMPEG"))
         assert len(mp4) == 4
-        gif = iio.improps(tiny_run / "e2" / "videos" / f"{metric}.gif", plugin="pillow")
+        gif = iio.improps(e2 / "videos" / f"{metric}.gif", plugin="pillow")
         assert gif.shape[0] == 4 and gif.shape[1:3] == mp4[0].shape[:2]
-        assert (tiny_run / "e2" / "figures" / f"{metric}_epoch_3.png").is_file()
+        assert (e2 / "figures" / f"{metric}_epoch_3.png").is_file()
+    assert not (tiny_run / "seed_1" / "e2").exists()  # e2.seeds is [0]
 
 
 def test_landscape_figures_videos_viewer_and_summary(tiny_run):
@@ -154,7 +214,7 @@ def test_landscape_figures_videos_viewer_and_summary(tiny_run):
                     assert Path(f"{stem}.pdf").read_bytes()[:4] == b"%PDF"
                 video = figures / "videos" / model / f"scale_{scale}_{metric}"
                 gif = iio.imread(f"{video}.gif", index=None)
-                assert gif.shape == (2, 480, 640, 3)
+                assert gif.shape == (2, 480, 640, 3)  # epoch 0 and the run's last
                 assert len(list(iio.imiter(f"{video}.mp4", plugin="FFMPEG"))) == 2
                 page = Path(f"{video}.html").read_text()
                 assert "data:video/mp4;base64," in page and 'src="scale_' not in page

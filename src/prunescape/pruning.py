@@ -63,15 +63,25 @@ def global_magnitude_masks(
     return masks
 
 
-def sparsity_report(masks: dict[str, torch.Tensor], rate: float) -> dict:
-    """Kept fraction per tensor and overall, for the JSON report."""
+def sparsity_report(masks: dict[str, torch.Tensor], rate: float, total_parameters: int) -> dict:
+    """Kept fraction per tensor and overall, and the share removed, for the JSON report.
+
+    ``pruned_prunable`` is the share of the prunable (masked) weights removed;
+    ``pruned_all`` the share of all ``total_parameters`` of the model (a tied matrix
+    counted once, as in the masks), since norms, biases and embeddings stay.
+    """
     kept = sum(int(m.sum()) for m in masks.values())
     total = sum(m.numel() for m in masks.values())
+    if total_parameters < total:
+        raise ValueError(f"total_parameters {total_parameters} < {total} prunable weights")
     return {
         "rate": rate,
         "kept_fraction": kept / total,
         "kept": kept,
         "total": total,
+        "pruned_prunable": (total - kept) / total,
+        "pruned_all": (total - kept) / total_parameters,
+        "total_parameters": total_parameters,
         "tensors": {
             n: {"kept_fraction": float(m.float().mean()), "numel": m.numel()}
             for n, m in masks.items()

@@ -83,17 +83,6 @@ def check_config(config: dict) -> None:
     )
 
 
-def landscape_epochs(setting: str | int | list[int], last: int) -> list[int]:
-    """The epochs a landscape is drawn at (0 is the recorded init w0)."""
-    if setting == "all":
-        return list(range(last + 1))
-    if setting == "final":
-        return [last]
-    if isinstance(setting, int):
-        return sorted({0, last, *range(0, last + 1, setting)})
-    return sorted(setting)
-
-
 #: Config key that lets a run folder take a changed config (it is never recorded).
 REPLACE_KEY = "replace_run_config"
 

@@ -39,6 +39,7 @@ from prunescape.landscape.hessian import (
     hutchinson_trace,
     lanczos,
     power_iteration,
+    undefined_spectrum,
 )
 from prunescape.landscape.interpolation import (
     LINE_COLUMNS,
@@ -46,6 +47,14 @@ from prunescape.landscape.interpolation import (
     interpolate,
     line_points,
     loss_barrier,
+)
+from prunescape.landscape.runs import (
+    RUN_GRID_COLUMNS,
+    epoch_weights_path,
+    merge_run_tiles,
+    run_epochs,
+    run_grids,
+    run_plane,
 )
 from prunescape.landscape.tiles import (
     VIEWER_COLUMNS,
@@ -61,6 +70,7 @@ __all__ = [
     "LINE_COLUMNS",
     "NORMS",
     "PLANES",
+    "RUN_GRID_COLUMNS",
     "SPECTRUM_COLUMNS",
     "VIEWER_COLUMNS",
     "Barrier",
@@ -72,6 +82,7 @@ __all__ = [
     "centre_included",
     "classification_sums",
     "difference_direction",
+    "epoch_weights_path",
     "evaluate_grid",
     "evaluation_mode",
     "frozen_parameters",
@@ -84,6 +95,7 @@ __all__ = [
     "line_points",
     "load_directions",
     "loss_barrier",
+    "merge_run_tiles",
     "merge_tiles",
     "metrics_from_sums",
     "parameter_centre",
@@ -92,9 +104,13 @@ __all__ = [
     "pooled_sums",
     "power_iteration",
     "random_direction",
+    "run_epochs",
+    "run_grids",
+    "run_plane",
     "run_tile",
     "save_directions",
     "tile_rows",
     "trajectory_plane",
+    "undefined_spectrum",
     "viewer_frame",
 ]

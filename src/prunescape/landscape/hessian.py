@@ -354,3 +354,15 @@ def hessian_spectrum(
         ("trace", 0, trace.value, trace.stderr, trace.samples),
     ]
     return pd.DataFrame(rows, columns=list(SPECTRUM_COLUMNS))
+
+
+def undefined_spectrum(k: int = 1) -> pd.DataFrame:
+    """:func:`hessian_spectrum`'s table with every value NaN, for a model whose
+    weights are not finite (a diverged run): it has no curvature to report."""
+    rows = [
+        ("loss", 0, math.nan, math.nan, 0),
+        ("kept_weights", 0, math.nan, math.nan, 0),
+        *(("eigenvalue", i, math.nan, math.nan, 0) for i in range(k)),
+        ("trace", 0, math.nan, math.nan, 0),
+    ]
+    return pd.DataFrame(rows, columns=list(SPECTRUM_COLUMNS))

@@ -453,12 +453,8 @@ def save_figure(fig: Figure, paths: Paths, dpi: int = 150) -> None:
         plt.close(fig)
 
 
-def figure_files(paths: Iterable[str | os.PathLike]) -> dict[Path, list[str]]:
-    """A job's output files grouped by name without suffix: one figure, its formats.
-
-    Scripts draw each figure once and save it in whichever formats the rule declares.
-    """
-    groups: dict[Path, list[str]] = {}
-    for path in paths:
-        groups.setdefault(Path(path).with_suffix(""), []).append(str(path))
-    return groups
+def last_epochs(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Each model's rows at the last epoch drawn for it: runs the plateau rule
+    stopped early end at different epochs, and each is shown where it ended."""
+    last = tidy.groupby("model")["epoch"].transform("max")
+    return tidy[tidy["epoch"] == last]

@@ -20,15 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from prunescape.summary.claims import (
-    AGREES,
-    DISAGREES,
-    NO_DIFFERENCE,
-    NOT_JUDGED,
-    NOT_RUN,
-    PARTLY,
-    claims_frame,
-)
+from prunescape.summary.claims import claims_frame
 from prunescape.summary.document import Document
 from prunescape.summary.e1 import (
     SPEED_TEXT,
@@ -40,17 +32,26 @@ from prunescape.summary.e1 import (
 )
 from prunescape.summary.e2 import e2_claims, e2_table, point_name, point_ranks
 from prunescape.summary.e3 import e3_claims, e3_table
-from prunescape.summary.landscape import flatness_table, landscape_claims
+from prunescape.summary.landscape import grid_table, hessian_table, landscape_claims
 
 
 def setup_sentence(
-    run: str, *, corpus: str, layers: int, d_model: int, epochs: int, grid: list[int]
+    run: str,
+    *,
+    corpus: str,
+    layers: int,
+    d_model: int,
+    epochs: int,
+    grid: list[int],
+    seeds: list[int],
+    schedule: str,
 ) -> str:
     """One sentence on the run's size, for the summary's introduction."""
     return (
         f"Run `{run}` used the {corpus} corpus, a {layers}+{layers}-layer transformer with "
-        f"d_model {d_model}, {epochs} training epochs, and landscape grids of "
-        f"{grid[0]}×{grid[1]} points."
+        f"d_model {d_model}, at most {epochs} training epochs per run, {schedule}, "
+        f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({', '.join(map(str, seeds))}) "
+        f"per training arm, and landscape grids of {grid[0]}×{grid[1]} points."
     )
 
 
@@ -61,18 +62,19 @@ def results_summary(
     e2_summary: pd.DataFrame,
     e2_surfaces: pd.DataFrame | None,
     landscapes: pd.DataFrame,
-    landscape_epoch: int,
+    hessian: pd.DataFrame,
     run: str,
     setup: str = "",
     e2_rate: int | None = None,
 ) -> Document:
     """The results page: claims at a glance, then each experiment's numbers."""
     models = list(tickets["model"])
-    flatness = flatness_table(landscapes, landscape_epoch, models)
+    grid = grid_table(landscapes, models)
+    sharpness = hessian_table(hessian, models)
     e1 = e1_claims(attention)
     e3 = e3_claims(tickets)
-    land = landscape_claims(flatness, models)
-    e2 = e2_claims(e2_summary, tickets, e2_rate)
+    land = landscape_claims(hessian, models)
+    e2 = e2_claims(e2_summary, tickets, e2_rate, e2_surfaces)
     claims = [*e1, *e2, *e3, *land]
 
     doc = Document(f"Results of run {run}: the study's claims beside our numbers")
@@ -91,9 +93,10 @@ def results_summary(
     counts = pd.Series([c.verdict for c in claims]).value_counts()
     doc.paragraph(
         "Verdicts: "
-        + ", ".join(f"{counts.get(v, 0)} × {v}" for v in (AGREES, PARTLY, DISAGREES))
-        + f", {sum(counts.get(v, 0) for v in (NO_DIFFERENCE, NOT_JUDGED, NOT_RUN))} "
-        "without a verdict."
+        + ", ".join(f"{count} × {verdict}" for verdict, count in sorted(counts.items()))
+        + f" ({len(claims)} claims). A verdict is agrees or disagrees only when the 95 % "
+        "interval over seeds excludes zero and the effect passes the minimum stated in its "
+        "line; inconclusive and not tested are answers too."
     )
     doc.heading("At a glance")
     doc.table(claims_frame(claims))
@@ -122,13 +125,13 @@ def results_summary(
     doc.paragraph(
         "x = w* − w0 points from the recorded init to the trained baseline, y is a random "
         "filter-normalised direction; every point keeps the pruning mask. Best points by "
-        "final validation loss (start loss is epoch 0, before retraining):"
+        "final validation loss, means over E2 seeds (start loss is epoch 0, before retraining):"
     )
-    doc.table(e2_table(e2_summary, e2_surfaces, n=min(5, len(e2_summary))))
+    doc.table(e2_table(e2_summary, e2_surfaces, n=5))
     beating = point_ranks(e2_summary)
     beating = beating[beating["beats_centre"].astype(bool)]
     doc.paragraph(
-        "Points that end below the centre (0, 0) in validation loss: "
+        "Points that end below the centre (0, 0) in validation loss in every E2 seed: "
         + (
             ", ".join(
                 point_name(a, b) for a, b in zip(beating["alpha"], beating["beta"], strict=True)
@@ -142,19 +145,32 @@ def results_summary(
     doc.heading("E3: lottery tickets")
     doc.paragraph(
         "w0-R: R % of w* pruned, retrained from the recorded init w0 (winning ticket); "
-        "random-R: the same mask from a fresh init. Validation metrics after the last epoch."
+        "random-R: the same mask from a fresh init. Means ± sd over seeds. Final quality is "
+        "the best validation loss (the epoch BLEU is scored at); speed is the mean "
+        "validation loss over a step range shared by every run. A final-quality verdict "
+        "needs every run involved to have converged (stopped by the plateau rule)."
     )
     doc.table(e3_table(tickets))
     doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in e3])
 
     doc.heading("E3: landscape flatness")
     doc.paragraph(
-        f"Landscapes at epoch {landscape_epoch} (the last drawn). Loss range = highest − lowest "
-        "loss over the grid; curvature = central second difference of the loss at (0, 0) along "
-        "each direction, per unit of the filter-normalised direction (grid step × scale), so "
-        "smaller means a wider, flatter minimum."
+        "Sharpness from the Hessian of the loss on the landscape's evaluation subset, on the "
+        "kept (unpruned) weights, at each run's last epoch: top eigenvalue λmax (Lanczos) and "
+        "trace (Hutchinson) per kept weight; smaller means a wider, flatter minimum. The "
+        "verdicts compare models pairwise by seed and only at comparable loss. Means over seeds:"
     )
-    if not flatness.empty:
-        doc.table(flatness, digits=4)
+    if not sharpness.empty:
+        doc.table(sharpness, digits=4)
+    doc.paragraph(
+        "Descriptive only, no verdict: the grids at each run's last epoch, means over seeds. "
+        "Own loss = the trained model's loss at the grid's centre (usually the grid's lowest "
+        "point: it says how well the model trained, not how deep a minimum is); loss range = "
+        "highest − lowest loss over the grid; curvature = central second difference of the loss "
+        "at (0, 0) along each direction, per unit of the filter-normalised direction (grid step "
+        "× scale). Along one random plane these mostly track how well a model trained."
+    )
+    if not grid.empty:
+        doc.table(grid, digits=4)
     doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in land])
     return doc

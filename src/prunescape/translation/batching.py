@@ -98,6 +98,13 @@ def batch_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
     return token_loss(model, batch)[1]
 
 
+def differentiable_sums(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
+    """:func:`batch_sums` with the loss sum still attached to the graph, as the
+    Hessian's products need (the counts carry no gradient)."""
+    loss, sums = token_loss(model, batch)
+    return torch.cat([loss.double().reshape(1), sums[1:]])
+
+
 @torch.no_grad()
 def eval_metrics(model: torch.nn.Module, batches: list[Batch]) -> dict[str, float]:
     """Loss, perplexity and accuracy over all batches in evaluation mode (no dropout)."""

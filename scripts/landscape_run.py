@@ -1,0 +1,83 @@
+"""Landscapes of one seed's model: every epoch and scale of its grid (or one row block
+of each, as a tile job), and, in the model's job, the Hessian spectrum of its last epoch."""
+
+from pathlib import Path
+
+from prunescape.io import load_checkpoint, read_json, write_csv
+from prunescape.landscape import (
+    epoch_weights_path,
+    grid_coordinates,
+    hessian_spectrum,
+    merge_run_tiles,
+    run_epochs,
+    run_grids,
+    run_plane,
+    undefined_spectrum,
+)
+from prunescape.runtime import job
+from prunescape.seeding import derive_seed
+from prunescape.translation.artifacts import build_model, load_batches, load_vocab
+from prunescape.translation.batching import batch_sums, differentiable_sums
+from prunescape.translation.training import load_parameters
+
+with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device:
+    cfg = snakemake.params.landscape
+    seed, name = int(snakemake.wildcards.seed), snakemake.wildcards.model
+    folder = Path(snakemake.input.status).parent
+    status = read_json(snakemake.input.status)
+    epochs = run_epochs(cfg["epochs"], status["epochs_run"])
+    masks = load_checkpoint(snakemake.input.masks)[0] if snakemake.input.masks else None
+    w0, _ = load_checkpoint(snakemake.input.w0)
+    final, _ = load_checkpoint(snakemake.input.final)
+    model = build_model(snakemake.params.model, len(load_vocab(snakemake.input.vocab))).to(device)
+    batches = load_batches(snakemake.input.eval_set)
+    tile = snakemake.wildcards.get("tile")
+    if tile is not None or not snakemake.input.tiles:
+        directions = run_plane(
+            cfg["plane"],
+            w0,
+            final,
+            seed=derive_seed(seed, "landscape"),
+            norm=cfg["norm"],
+            masks=masks,
+        )
+        weights = {epoch: load_checkpoint(epoch_weights_path(folder, epoch))[0] for epoch in epochs}
+        nx, ny = cfg["resolution"]
+        xs, ys = grid_coordinates(-cfg["range"], cfg["range"], nx, -cfg["range"], cfg["range"], ny)
+        grids = run_grids(
+            model,
+            weights,
+            directions,
+            xs,
+            ys,
+            cfg["scales"],
+            batches,
+            batch_sums,
+            tiles=cfg["tiles"],
+            tile=int(tile or 0),
+            points_per_pass=cfg["points_per_pass"],
+        )
+    else:
+        grids = merge_run_tiles(snakemake.input.tiles)
+    if tile is not None:
+        write_csv(snakemake.output[0], grids)
+    else:
+        write_csv(snakemake.output.grids, grids)
+        hessian = cfg["hessian"]
+        if status["diverged"]:
+            print(f"WARNING: {name} (seed {seed}) diverged: its Hessian is left undefined")
+            spectrum = undefined_spectrum(hessian["top_k"])
+        else:
+            load_parameters(model, final)
+            spectrum = hessian_spectrum(
+                model,
+                batches,
+                differentiable_sums,
+                k=hessian["top_k"],
+                seed=derive_seed(seed, "hessian", name),
+                masks=masks,
+                tol=hessian["tol"],
+                trace_samples=tuple(hessian["trace_samples"]),
+            )
+        spectrum.insert(0, "epoch", status["epochs_run"])
+        write_csv(snakemake.output.hessian, spectrum)
