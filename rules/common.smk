@@ -226,11 +226,22 @@ def run_files(runs, *keys):
     return [run[key] for run in runs for key in keys]
 
 
-def e2_metrics(wildcards):
+def e2_points(wildcards):
+    """Every E2 grid point of the job's seed with its metrics file."""
     return [
-        f"{E2}/alpha_{alpha}/beta_{beta}/metrics.csv".format(seed=wildcards.seed)
+        {
+            "alpha": float(alpha),
+            "beta": float(beta),
+            "metrics": f"{E2}/alpha_{alpha}/beta_{beta}/metrics.csv".format(
+                seed=wildcards.seed
+            ),
+        }
         for alpha, beta in E2_POINTS
     ]
+
+
+def e2_metrics(wildcards):
+    return [point["metrics"] for point in e2_points(wildcards)]
 
 
 def train_runtime(wildcards, attempt):

@@ -72,7 +72,8 @@ rule e2_surfaces:
     resources:
         jobstep_slots=0,
     params:
-        points=E2_POINTS,
+        points=e2_points,
+        epochs=E2_EPOCHS,
     script:
         "../scripts/e2_surfaces.py"
 

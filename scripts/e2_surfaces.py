@@ -1,4 +1,4 @@
-"""E2's tidy surface CSV over (epoch, α, β) and its per-point summary."""
+"""E2's tidy surface CSV over (epoch, α, β) and its per-point summary, for one seed."""
 
 import pandas as pd
 
@@ -8,11 +8,9 @@ from prunescape.runtime import job
 
 with job(snakemake.threads, snakemake.log[0]):
     metrics = {
-        (float(alpha), float(beta)): pd.read_csv(path)
-        for (alpha, beta), path in zip(
-            snakemake.params.points, snakemake.input.metrics, strict=True
-        )
+        (point["alpha"], point["beta"]): pd.read_csv(point["metrics"])
+        for point in snakemake.params.points
     }
-    surface = surfaces(metrics)
+    surface = surfaces(metrics, snakemake.params.epochs)
     write_csv(snakemake.output.surfaces, surface)
     write_csv(snakemake.output.summary, summary(surface))

@@ -1,5 +1,6 @@
 """Experiment 2: starting points, surfaces and the summary."""
 
+import math
 import runpy
 from pathlib import Path
 from types import SimpleNamespace
@@ -76,13 +77,13 @@ def test_axes_script_writes_a_directions_file(setup, tmp_path):
     snakemake = SimpleNamespace(
         threads=1,
         log=[str(tmp_path / "axes.log")],
-        params=SimpleNamespace(e2={"seed": 0, "norm": "filter", "rate": 30}),
+        params=SimpleNamespace(e2={"norm": "filter", "rate": 30}, seed=7),
         input=SimpleNamespace(**paths),
         output=[str(tmp_path / "axes.pt")],
     )
     runpy.run_path(str(SCRIPTS / "e2_axes.py"), init_globals={"snakemake": snakemake})
     x, y, meta = load_directions(tmp_path / "axes.pt")
-    expected = axes(w0, w_star, seed=derive_seed(0, "e2"), norm="filter", masks=masks)
+    expected = axes(w0, w_star, seed=7, norm="filter", masks=masks)
     assert all(torch.equal(x[n], expected[0][n]) and torch.equal(y[n], expected[1][n]) for n in w0)
     assert meta["rate"] == 30 and meta["norm"] == "filter"
 
@@ -113,7 +114,7 @@ def test_surface_is_a_complete_grid_in_order():
         for a in (-1.0, 0.0, 1.0)
         for b in (-1.0, 0.0, 1.0)
     }
-    surface = surfaces(metrics)
+    surface = surfaces(metrics, epochs=2)
     assert len(surface) == 3 * 9
     assert surface.groupby("epoch").size().tolist() == [9, 9, 9]
     epoch2 = surface[surface.epoch == 2]
@@ -130,3 +131,16 @@ def test_surface_is_a_complete_grid_in_order():
     assert rates[(1.0, 0.0)] == pytest.approx(-1.0)
     assert rates[(0.0, 1.0)] == pytest.approx(-2.0)
     assert rates[(-1.0, -1.0)] == pytest.approx(0.0)
+
+
+def test_a_diverged_point_keeps_its_cells_as_nan():
+    """A run that diverged at epoch 1 stops there: its later epochs are gaps."""
+    metrics = {(0.0, 0.0): run_metrics([5.0, 4.0, 3.0]), (1.0, 0.0): run_metrics([5.0, math.nan])}
+    surface = surfaces(metrics, epochs=2)
+    assert surface.groupby("epoch").size().tolist() == [2, 2, 2]
+    diverged = surface[(surface.alpha == 1.0)].set_index("epoch")["loss"]
+    assert diverged[0] == 5.0 and math.isnan(diverged[1]) and math.isnan(diverged[2])
+    table = summary(surface).set_index(["alpha", "beta"])
+    assert math.isnan(table.loc[(1.0, 0.0), "final_loss"])
+    assert math.isnan(table.loc[(1.0, 0.0), "loss_rate"])  # no two finite epochs
+    assert table.loc[(0.0, 0.0), "loss_rate"] == pytest.approx(-1.0)

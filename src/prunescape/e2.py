@@ -37,19 +37,25 @@ def starting_point(
     return apply_masks(point, masks)
 
 
-def surfaces(metrics: dict[tuple[float, float], pd.DataFrame]) -> pd.DataFrame:
-    """Tidy per-epoch validation metrics over the whole (α, β) grid."""
+def surfaces(metrics: dict[tuple[float, float], pd.DataFrame], epochs: int) -> pd.DataFrame:
+    """Tidy per-epoch validation metrics over the whole (α, β) grid, epochs 0..``epochs``.
+
+    A point whose run diverged stopped early: its later epochs are NaN, so every
+    epoch's surface still covers the grid (figures draw NaN cells as gaps).
+    """
     frames = []
+    every_epoch = pd.Index(range(epochs + 1), name="epoch")
     for (alpha, beta), frame in metrics.items():
+        values = frame.set_index("epoch").reindex(every_epoch)
         frames.append(
             pd.DataFrame(
                 {
-                    "epoch": frame["epoch"],
+                    "epoch": every_epoch,
                     "alpha": alpha,
                     "beta": beta,
-                    "loss": frame["val_loss"],
-                    "ppl": frame["val_ppl"],
-                    "acc": frame["val_acc"],
+                    "loss": values["val_loss"].to_numpy(),
+                    "ppl": values["val_ppl"].to_numpy(),
+                    "acc": values["val_acc"].to_numpy(),
                 }
             )
         )
@@ -59,10 +65,12 @@ def surfaces(metrics: dict[tuple[float, float], pd.DataFrame]) -> pd.DataFrame:
 
 
 def _slope(group: pd.DataFrame, column: str) -> float:
-    """Least-squares change of ``column`` per epoch (NaN for a single epoch)."""
-    if len(group) < 2:
+    """Least-squares change of ``column`` per epoch over its finite values (NaN for
+    fewer than two)."""
+    finite = group[np.isfinite(group[column].to_numpy(dtype=float))]
+    if len(finite) < 2:
         return float("nan")
-    return float(np.polyfit(group["epoch"].to_numpy(dtype=float), group[column].to_numpy(), 1)[0])
+    return float(np.polyfit(finite["epoch"].to_numpy(dtype=float), finite[column].to_numpy(), 1)[0])
 
 
 def summary(surface: pd.DataFrame) -> pd.DataFrame:
