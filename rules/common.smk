@@ -134,12 +134,44 @@ def seed_params(name):
     return lambda wildcards: derive_seed(int(wildcards.seed), name)
 
 
-def ticket_init(wildcards):
-    """The weights a ticket starts from (the random arm only borrows w0's shapes;
+def ticket_inits(wildcards):
+    """The weights the tickets start from (the random arm only borrows w0's shapes;
     the rewind arm picks its epoch out of the baseline's epochs folder)."""
-    if wildcards.init == "rewind":
-        return rules.train_baseline.output.epochs
-    return rules.train_baseline.output.w0
+    inits = [rules.train_baseline.output.w0]
+    if "rewind" in config["tickets"]["inits"]:
+        inits.append(rules.train_baseline.output.epochs)
+    return inits
+
+
+def ticket_members(wildcards):
+    """One seed's tickets in training order: name, init arm, mask file, run folder."""
+    return [
+        {
+            "name": name,
+            "init": name.rsplit("-", 1)[0],
+            "masks": f"{MASKS}/rate_{name.rsplit('-', 1)[1]}.pt".format(
+                seed=wildcards.seed
+            ),
+            "folder": f"{MODELS}/{name}".format(seed=wildcards.seed),
+        }
+        for name in TICKET_MODELS
+    ]
+
+
+def ticket_outputs():
+    """Every ticket's run files and test scores, named ``<file>_<ticket>`` (w0_30:
+    the w0 ticket at 30 %)."""
+    outputs = {}
+    for name in TICKET_MODELS:
+        folder = f"{MODELS}/{name}"
+        files = {
+            **train_outputs(folder),
+            "bleu": f"{folder}/bleu.json",
+            "hypotheses": f"{folder}/test_hypotheses.txt",
+        }
+        label = name.replace("-", "_")
+        outputs.update({f"{key}_{label}": path for key, path in files.items()})
+    return outputs
 
 
 def model_masks(wildcards):
@@ -238,6 +270,11 @@ def e2_points(wildcards):
         }
         for alpha, beta in E2_POINTS
     ]
+
+
+def e2_point_files(name):
+    """One file of every E2 grid point (the seed left as a wildcard)."""
+    return [f"{E2}/alpha_{alpha}/beta_{beta}/{name}" for alpha, beta in E2_POINTS]
 
 
 def e2_metrics(wildcards):

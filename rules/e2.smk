@@ -33,13 +33,13 @@ rule e2_retrain:
         vocab=rules.translation_data.output.vocab,
         schedule=schedule_choice,
     output:
-        start=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/w0.pt",
-        final=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/final.pt",
-        metrics=f"{E2}/alpha_{{alpha}}/beta_{{beta}}/metrics.csv",
+        starts=e2_point_files("w0.pt"),
+        finals=e2_point_files("final.pt"),
+        metrics=e2_point_files("metrics.csv"),
     log:
-        f"{E2}/alpha_{{alpha}}/beta_{{beta}}/train.log",
+        f"{E2}/logs/retrain.log",
     benchmark:
-        f"{E2}/alpha_{{alpha}}/beta_{{beta}}/benchmark.tsv"
+        f"{E2}/benchmarks/retrain.tsv"
     conda:
         ENV
     threads: 1
@@ -53,6 +53,9 @@ rule e2_retrain:
         train=lookup(dpath="train", within=config),
         epochs=E2_EPOCHS,
         order_seed=seed_params("order"),
+        points=[
+            {"alpha": float(alpha), "beta": float(beta)} for alpha, beta in E2_POINTS
+        ],
     script:
         "../scripts/e2_retrain.py"
 

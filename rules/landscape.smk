@@ -41,6 +41,7 @@ rule landscape_tile:
         device=DEVICE,
         landscape=lookup(dpath="landscape", within=config),
         model=lookup(dpath="model", within=config),
+        render_seed=RENDER_SEED,
     script:
         "../scripts/landscape_run.py"
 
@@ -67,6 +68,7 @@ rule landscape_model:
         device=DEVICE,
         landscape=lookup(dpath="landscape", within=config),
         model=lookup(dpath="model", within=config),
+        render_seed=RENDER_SEED,
     script:
         "../scripts/landscape_run.py"
 

@@ -1,4 +1,5 @@
-"""Experiment 3's training arm: global magnitude masks and retrained tickets, per seed."""
+"""Experiment 3's training arm: global magnitude masks, and one seed's tickets retrained
+together (one vmapped job: they share the schedule and the data order)."""
 
 
 rule prune_masks:
@@ -25,10 +26,10 @@ rule prune_masks:
         "../scripts/prune_masks.py"
 
 
-rule retrain_ticket:
+rule retrain_tickets:
     input:
-        masks=f"{MASKS}/rate_{{rate}}.pt",
-        init=ticket_init,
+        masks=expand(f"{MASKS}/rate_{{rate}}.pt", rate=TICKET_RATES, allow_missing=True),
+        init=ticket_inits,
         train=rules.translation_data.output.train,
         val=rules.translation_data.output.val,
         test=rules.translation_data.output.test,
@@ -36,13 +37,11 @@ rule retrain_ticket:
         references=rules.translation_data.output.references,
         schedule=schedule_choice,
     output:
-        **train_outputs(f"{MODELS}/{{init}}-{{rate}}"),
-        bleu=f"{MODELS}/{{init}}-{{rate}}/bleu.json",
-        hypotheses=f"{MODELS}/{{init}}-{{rate}}/test_hypotheses.txt",
+        **ticket_outputs(),
     log:
-        f"{MODELS}/{{init}}-{{rate}}/train.log",
+        f"{MODELS}/logs/tickets.log",
     benchmark:
-        f"{MODELS}/{{init}}-{{rate}}/benchmark.tsv"
+        f"{MODELS}/benchmarks/tickets.tsv"
     conda:
         ENV
     threads: 1
@@ -54,11 +53,12 @@ rule retrain_ticket:
         device=DEVICE,
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
+        tickets=ticket_members,
         random_seed=seed_params("random-init"),
         order_seed=seed_params("order"),
         rewind_epoch=lookup(dpath="tickets/rewind_epoch", within=config),
     script:
-        "../scripts/retrain_ticket.py"
+        "../scripts/retrain_tickets.py"
 
 
 rule tickets_comparison:

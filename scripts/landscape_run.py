@@ -1,5 +1,8 @@
 """Landscapes of one seed's model: every epoch and scale of its grid (or one row block
-of each, as a tile job), and, in the model's job, the Hessian spectrum of its last epoch."""
+of each, as a tile job), and, in the model's job, the Hessian spectrum of its last epoch.
+
+The first seed's model draws ``landscape.epochs`` (its figures and videos are
+rendered); the other seeds draw ``landscape.replicate_epochs``."""
 
 from pathlib import Path
 
@@ -25,7 +28,8 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
     seed, name = int(snakemake.wildcards.seed), snakemake.wildcards.model
     folder = Path(snakemake.input.status).parent
     status = read_json(snakemake.input.status)
-    epochs = run_epochs(cfg["epochs"], status["epochs_run"])
+    rendered = seed == snakemake.params.render_seed
+    epochs = run_epochs(cfg["epochs" if rendered else "replicate_epochs"], status["epochs_run"])
     masks = load_checkpoint(snakemake.input.masks)[0] if snakemake.input.masks else None
     w0, _ = load_checkpoint(snakemake.input.w0)
     final, _ = load_checkpoint(snakemake.input.final)

@@ -58,7 +58,7 @@ def _rules_booking_gpus(output: str) -> set[str]:
         ("auto", set()),
         (
             "cuda",
-            {"tune_lr", "train_baseline", "retrain_ticket", "e2_retrain", "landscape_model"},
+            {"tune_lr", "train_baseline", "retrain_tickets", "e2_retrain", "landscape_model"},
         ),
     ],
 )

@@ -13,6 +13,7 @@ from torch.func import functional_call
 
 from prunescape.landscape import (
     HessianVectorProduct,
+    NonFiniteCurvature,
     evaluation_mode,
     hessian_spectrum,
     hutchinson_trace,
@@ -168,6 +169,26 @@ def test_spectrum_table_is_deterministic_and_complete():
     assert values["eigenvalue", 0] == pytest.approx(float(exact[-1]), rel=1e-4)
     assert values["kept_weights", 0] == exact.shape[0]
     assert math.isnan(first.stderr[0]) and first.stderr.iloc[-1] > 0
+
+
+def test_an_overflowing_model_gets_an_undefined_spectrum_and_a_warning():
+    """A diverging run can end where the loss overflows (float32): the table keeps the
+    loss and leaves every curvature NaN instead of failing the job."""
+    model = mlp().float()
+    with torch.no_grad():  # logits ±3e38: the cross-entropy of class 0 overflows
+        model[2].bias.copy_(torch.tensor([-3e38, 3e38, 3e38]))
+    batches = [(x.float(), y) for x, y in mlp_batches()]
+    with pytest.warns(UserWarning, match="no Hessian spectrum"):
+        table = hessian_spectrum(model, batches, ce_sums, k=2, trace_samples=(2, 4))
+    values = table.set_index(["quantity", "index"]).value
+    assert table.quantity.tolist() == ["loss", "kept_weights", "eigenvalue", "eigenvalue", "trace"]
+    assert values["loss", 0] == math.inf
+    assert table.value.iloc[1:].isna().all()
+
+
+def test_lanczos_refuses_non_finite_products():
+    with pytest.raises(NonFiniteCurvature, match="not finite"):
+        lanczos(lambda v: v * math.inf, torch.ones(4, dtype=torch.float64), 1)
 
 
 # ---------------------------------------------------------------- the study's transformer

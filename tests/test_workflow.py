@@ -157,9 +157,11 @@ def test_landscapes_and_hessians(tiny_run):
     assert sorted(set(tidy["seed"])) == [0, 1] and sorted(set(tidy["scale"])) == [0.2, 1.0]
     for (seed, model), frame in tidy.groupby(["seed", "model"]):
         status = json.loads((tiny_run / f"seed_{seed}" / "models" / model / "run.json").read_text())
-        # landscape.epochs [0, 3]: epoch 3, or the run's last when it stopped before.
-        assert sorted(set(frame["epoch"])) == [0, status["epochs_run"]]
-        assert len(frame) == 2 * 2 * 15
+        # Seed 0 is rendered: landscape.epochs [0, 3], epoch 3 being the run's last
+        # when it stopped before. Seed 1 is a replicate: its last epoch only.
+        drawn = [0, status["epochs_run"]] if seed == 0 else [status["epochs_run"]]
+        assert sorted(set(frame["epoch"])) == drawn
+        assert len(frame) == len(drawn) * 2 * 15
     grid = tidy[(tidy.seed == 0) & (tidy.model == "baseline") & (tidy.scale == 1.0)]
     grid = grid[grid.epoch == grid.epoch.max()]
     assert grid["x"].tolist()[:5] == pytest.approx([-1, -0.5, 0, 0.5, 1])
@@ -242,3 +244,39 @@ def test_report_contains_every_page(tiny_run, tmp_path):
     text = report.read_text(errors="replace")
     for name in ("summary.html", "viewer.html", "scale_0.2_loss.html", "curves.png"):
         assert name in text
+
+
+def test_a_diverging_run_finishes_the_workflow_and_says_so(tmp_path):
+    """lr_mul 1e25 makes every arm's loss non-finite in its first epoch: training stops
+    there with a warning, no downstream job fails on NaN, and the summary says which
+    runs diverged instead of judging them."""
+    from conftest import snakemake, write_config
+
+    config = write_config(
+        tmp_path / "diverge.yaml",
+        {
+            "run": "diverge",
+            "seeds": [0],
+            "train": {"lr_mul": 1e25},
+            "attention": {"runs": ["sgd"]},
+            "landscape": {"resolution": [3, 3], "scales": [1.0]},
+            "e2": {"alphas": [0, 1], "betas": [0]},
+            "render": {"formats": ["png"]},
+        },
+    )
+    result = snakemake(tmp_path, config, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    run = tmp_path / "results" / "diverge"
+    base = run / "seed_0" / "models" / "baseline"
+    status = json.loads((base / "run.json").read_text())
+    assert status["diverged"] and status["epochs_run"] == 1 and status["stopped_by"] == "diverged"
+    assert "WARNING: non-finite loss at epoch 1" in (base / "train.log").read_text()
+    table = pd.read_csv(run / "tickets" / "comparison.csv")
+    assert table["diverged"].all()
+    hessian = pd.read_csv(run / "landscape" / "hessian.csv")
+    assert hessian.loc[hessian["quantity"] != "loss", "value"].isna().all()
+    summary = (run / "summary.md").read_text()
+    verdict_lines = [line for line in summary.splitlines() if "not tested (diverged: " in line]
+    assert any("seed 0 baseline" in line for line in verdict_lines)
+    png = (run / "figures" / "landscape" / "baseline" / "scale_1" / "loss_contour.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -182,7 +182,7 @@ def _flatten(
     return torch.cat(parts) if parts else torch.zeros(0, device=device, dtype=dtype)
 
 
-def _stacked_sums(
+def stacked_pooled_sums(
     sums: SumsModule, params: dict[str, torch.Tensor], batches: Iterable[Any]
 ) -> torch.Tensor:
     """Pooled (loss, count, correct) [K, 3] at K stacked parameter sets, one pass per batch."""
@@ -246,7 +246,7 @@ def evaluate_grid(
                     totals = [pooled_sums(model, batches, batch_sums).tolist()]
                 else:
                     stacked = writer.stacked([(scale * x, scale * y) for x, y in chunk])
-                    totals = _stacked_sums(sums, stacked, batches).tolist()
+                    totals = stacked_pooled_sums(sums, stacked, batches).tolist()
                 for (x, y), (loss_sum, count, correct) in zip(chunk, totals, strict=True):
                     records.append(
                         {

@@ -193,6 +193,10 @@ class Eigenvalues:
     history: list[float] = field(repr=False)
 
 
+class NonFiniteCurvature(ArithmeticError):
+    """The loss or a Hessian-vector product overflowed: the point has no spectrum."""
+
+
 def lanczos(
     matvec: MatVec, start: torch.Tensor, k: int = 1, *, tol: float = 1e-3, max_iter: int = 100
 ) -> Eigenvalues:
@@ -216,6 +220,8 @@ def lanczos(
     theta = torch.zeros(0, dtype=torch.float64)
     for _ in range(max_iter):
         w = matvec(basis[-1])
+        if not bool(torch.isfinite(w).all()):
+            raise NonFiniteCurvature("a Hessian-vector product is not finite")
         alphas.append(float(basis[-1] @ w))
         q = torch.stack(basis)
         for _ in range(2):  # twice is enough (Kahan: "twice is enough")
@@ -225,7 +231,12 @@ def lanczos(
         if betas:
             off = torch.tensor(betas, dtype=torch.float64)
             t += torch.diag(off, 1) + torch.diag(off, -1)
-        theta, vectors = torch.linalg.eigh(t)
+        try:
+            theta, vectors = torch.linalg.eigh(t)
+        except torch.linalg.LinAlgError as err:  # entries near float64's limits
+            raise NonFiniteCurvature(
+                f"the Lanczos matrix has no eigendecomposition ({err})"
+            ) from err
         theta, vectors = theta.flip(0), vectors.flip(1)
         history.append(float(theta[0]))
         exhausted = beta <= 1e-12 * max(1.0, float(theta.abs().max()))
@@ -336,7 +347,15 @@ def hessian_spectrum(
         model, batches, batch_sums, masks=masks, trainable_only=trainable_only
     )
     generator = torch.Generator().manual_seed(seed)
-    eigen = lanczos(hvp, hvp.random_start(generator), k, tol=tol, max_iter=max_iter)
+    try:
+        if not math.isfinite(hvp.loss):
+            raise NonFiniteCurvature(f"the loss is {hvp.loss}")
+        eigen = lanczos(hvp, hvp.random_start(generator), k, tol=tol, max_iter=max_iter)
+    except NonFiniteCurvature as err:
+        warnings.warn(f"no Hessian spectrum: {err} (a diverging model?)", stacklevel=2)
+        return undefined_spectrum(k).assign(
+            value=lambda frame: frame["value"].mask(frame["quantity"] == "loss", hvp.loss)
+        )
     if not eigen.converged:
         warnings.warn(f"Lanczos did not reach tol={tol} in {eigen.products} products", stacklevel=2)
     trace = hutchinson_trace(
@@ -358,7 +377,7 @@ def hessian_spectrum(
 
 def undefined_spectrum(k: int = 1) -> pd.DataFrame:
     """:func:`hessian_spectrum`'s table with every value NaN, for a model whose
-    weights are not finite (a diverged run): it has no curvature to report."""
+    weights or loss are not finite (a diverging run): it has no curvature to report."""
     rows = [
         ("loss", 0, math.nan, math.nan, 0),
         ("kept_weights", 0, math.nan, math.nan, 0),

@@ -238,9 +238,14 @@ def train(
     else:
         shutil.rmtree(run.resume, ignore_errors=True)
         rows.append(
-            {"epoch": 0, "step": 0, "lr": 0.0, **_prefixed(None, eval_metrics(model, val_batches))}
+            {
+                "epoch": 0,
+                "step": 0,
+                "lr": 0.0,
+                **epoch_metrics(None, eval_metrics(model, val_batches)),
+            }
         )
-    ending = _ending(rows, cfg)
+    ending = run_ending(rows, cfg)
     for epoch in range(start_epoch, cfg.epochs + 1):
         if ending:
             break
@@ -261,14 +266,16 @@ def train(
                 "epoch": epoch,
                 "step": step,
                 "lr": lr,
-                **_prefixed(metrics_from_sums(*sums.tolist()), eval_metrics(model, val_batches)),
+                **epoch_metrics(
+                    metrics_from_sums(*sums.tolist()), eval_metrics(model, val_batches)
+                ),
             }
         )
         timing.append({"epoch": epoch, "seconds": round(time.perf_counter() - began, 3)})
         save_checkpoint(run.epoch(epoch, resume=True), parameters(model), {**meta, "epoch": epoch})
         _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, device)
         print(f"epoch {epoch}: {rows[-1]}", flush=True)
-        ending = _ending(rows, cfg)
+        ending = run_ending(rows, cfg)
         if ending == "diverged":
             print(
                 f"WARNING: non-finite loss at epoch {epoch} (train {rows[-1]['train_loss']}, "
@@ -278,11 +285,11 @@ def train(
         if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs and not ending:
             return pd.DataFrame(rows)
     metrics = pd.DataFrame(rows)
-    _finish(run, metrics, timing, ending, meta)
+    finish_run(run, metrics, timing, ending, meta)
     return metrics
 
 
-def _ending(rows: list[dict], cfg: TrainConfig) -> str | None:
+def run_ending(rows: list[dict], cfg: TrainConfig) -> str | None:
     """Why the run stops after the epochs in ``rows``: diverged, converged, or None."""
     trained = [r for r in rows if r["epoch"] > 0]
     if trained and not all(math.isfinite(trained[-1][k]) for k in ("train_loss", "val_loss")):
@@ -294,7 +301,9 @@ def _ending(rows: list[dict], cfg: TrainConfig) -> str | None:
     return None
 
 
-def _finish(run: RunFolder, metrics: pd.DataFrame, timing: list[dict], ending, meta) -> None:
+def finish_run(
+    run: RunFolder, metrics: pd.DataFrame, timing: list[dict], ending: str | None, meta: dict
+) -> None:
     """Link the epoch checkpoints into place and write metrics and the run's status."""
     trained = metrics[metrics["epoch"] > 0]
     last = int(trained["epoch"].max())
@@ -323,7 +332,8 @@ def _finish(run: RunFolder, metrics: pd.DataFrame, timing: list[dict], ending, m
     shutil.rmtree(run.resume, ignore_errors=True)
 
 
-def _prefixed(train: dict | None, val: dict) -> dict:
+def epoch_metrics(train: dict | None, val: dict) -> dict:
+    """One epoch's row of metrics.csv: train_{loss,ppl,acc} (NaN at epoch 0), val_*."""
     out = {f"train_{k}": (train or {}).get(k, float("nan")) for k in ("loss", "ppl", "acc")}
     out.update({f"val_{k}": v for k, v in val.items()})
     return out

@@ -1,0 +1,220 @@
+"""Several training runs that share a schedule and a data order, in one vmapped pass.
+
+E2's starting points and one seed's tickets differ only in their init and their
+mask. Stacking their parameters lets one forward and backward per batch serve them
+all (``torch.func.vmap``), and one Adam over the stacked tensors is K independent
+Adams, since Adam is elementwise. On a CPU this halves the cost per model-step of
+the study's small transformers and pays interpreter start-up once.
+
+Each member's run folder is written as :func:`~prunescape.translation.training.train`
+writes one (w0, epochs, final, best, metrics, run.json, timing). Its plateau rule
+and divergence are its own: once a member has ended, nothing more of it is
+recorded, while its slice keeps computing until every member has ended, which
+leaves the others unchanged (the slices never mix). Results are deterministic but
+not bit-identical to training each member alone (batched kernels sum in another
+order), so a workflow trains an arm always one way. There is no resume: a job
+restarts its members from their inits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import pandas as pd
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+from tqdm import tqdm
+
+from prunescape.io import save_checkpoint
+from prunescape.landscape.evaluation import SumsModule, metrics_from_sums
+from prunescape.landscape.grid import stacked_pooled_sums
+from prunescape.translation.batching import Batch, Batcher, batch_sums, token_loss
+from prunescape.translation.corpus import PAD
+from prunescape.translation.model import Transformer
+from prunescape.translation.schedule import learning_rate
+from prunescape.translation.training import (
+    RunFolder,
+    TrainConfig,
+    epoch_metrics,
+    finish_run,
+    run_ending,
+)
+
+Tensors = dict[str, torch.Tensor]
+
+
+class _StepLoss(nn.Module):
+    """The training step's smoothed token loss as a module, so ``functional_call``
+    can hand it one member's parameters."""
+
+    def __init__(self, model: Transformer, label_smoothing: float) -> None:
+        super().__init__()
+        self.model = model
+        self.label_smoothing = label_smoothing
+
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        return token_loss(self.model, batch, self.label_smoothing)
+
+
+def _stack(
+    model: Transformer, members: Sequence[Tensors], what: str, fill: float | None = None
+) -> Tensors:
+    """Per-member tensors stacked by parameter name; a member lacking a name gets
+    ``fill`` (masks: keep everything), or is an error when ``fill`` is None."""
+    device = next(model.parameters()).device
+    stacked = {}
+    for name, param in model.named_parameters():
+        if fill is not None and not any(name in m for m in members):
+            continue
+        parts = []
+        for k, member in enumerate(members):
+            if name not in member:
+                if fill is None:
+                    raise ValueError(f"{what} of member {k} lacks parameter {name!r}")
+                parts.append(torch.full_like(param, fill))
+                continue
+            if member[name].shape != param.shape:
+                raise ValueError(
+                    f"{what} of member {k}, {name!r}: shape {tuple(member[name].shape)}, "
+                    f"model expects {tuple(param.shape)}"
+                )
+            parts.append(member[name].to(device=device, dtype=param.dtype))
+        stacked[name] = torch.stack(parts)
+    return stacked
+
+
+def train_ensemble(
+    model: Transformer,
+    inits: Sequence[Tensors],
+    train_data: Batcher,
+    val_data: Batcher,
+    cfg: TrainConfig,
+    outs: Sequence[str | os.PathLike],
+    *,
+    masks: Sequence[Tensors | None] | None = None,
+    metas: Sequence[dict] | None = None,
+) -> list[pd.DataFrame]:
+    """Train one member per init (masked by ``masks[k]`` when given) with ``model``'s
+    architecture, writing member k's run folder to ``outs[k]``. Returns each
+    member's per-epoch metrics."""
+    count = len(inits)
+    if not count or len(outs) != count:
+        raise ValueError(f"{count} inits but {len(outs)} output folders")
+    masks = list(masks) if masks is not None else [None] * count
+    metas = list(metas) if metas is not None else [{} for _ in range(count)]
+    if len(masks) != count or len(metas) != count:
+        raise ValueError(f"{count} inits but {len(masks)} masks and {len(metas)} metas")
+    device = next(model.parameters()).device
+    own = {name for name, _ in model.named_parameters()}
+    for k, init in enumerate(inits):
+        if set(init) != own:
+            raise ValueError(f"init of member {k}: parameter names differ from the model's")
+    runs = [RunFolder(out) for out in outs]
+    metas = [
+        {
+            **meta,
+            "device": device.type,
+            "train": asdict(cfg),
+            "model": model.cfg.to_dict(),
+            "ensemble": count,
+        }
+        for meta in metas
+    ]
+    torch.manual_seed(cfg.seed)
+    keep = _stack(model, [m or {} for m in masks], "masks", fill=1.0)
+    params = _stack(model, inits, "init")
+    with torch.no_grad():
+        for name, factor in keep.items():
+            params[name].mul_(factor)
+    for p in params.values():
+        p.requires_grad_(True)
+    for name, factor in keep.items():
+        # Adam's moments never see a pruned entry, as with MaskEnforcer.
+        params[name].register_hook(lambda grad, factor=factor: grad * factor)
+
+    def member_weights(k: int) -> Tensors:
+        return {name: p[k].detach().to("cpu", copy=True) for name, p in params.items()}
+
+    for k, run in enumerate(runs):
+        shutil.rmtree(run.resume, ignore_errors=True)
+        save_checkpoint(run.w0, member_weights(k), {**metas[k], "epoch": 0})
+    optimizer = torch.optim.Adam(params.values(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
+    step_loss = _StepLoss(model, cfg.label_smoothing)
+
+    def member_step(member: Tensors, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        named = {f"model.{name}": value for name, value in member.items()}
+        return functional_call(step_loss, named, (batch,))
+
+    batched_step = vmap(member_step, in_dims=(0, None), randomness="different")
+    val_sums = SumsModule(model, batch_sums)
+    val_batches = val_data.batches(cfg.eval_batch_size, by_length=True)
+
+    def validation() -> list[dict]:
+        model.eval()
+        with torch.no_grad():
+            detached = {name: p.detach() for name, p in params.items()}
+            totals = stacked_pooled_sums(val_sums, detached, val_batches).tolist()
+        model.train()
+        return [metrics_from_sums(*t) for t in totals]
+
+    order = torch.Generator().manual_seed(cfg.seed)
+    rows = [[{"epoch": 0, "step": 0, "lr": 0.0, **epoch_metrics(None, v)}] for v in validation()]
+    timing: list[dict] = []
+    endings: list[str | None] = [None] * count
+    finished = [False] * count
+    step, lr = 0, 0.0
+    model.train()
+    for epoch in range(1, cfg.epochs + 1):
+        if all(finished):
+            break
+        began = time.perf_counter()
+        sums = torch.zeros(count, 3, dtype=torch.float64, device=device)
+        batches = train_data.batches(cfg.batch_size, order, by_length=True)
+        for batch in tqdm(batches, desc=f"epoch {epoch}/{cfg.epochs}", mininterval=10):
+            step += 1
+            lr = learning_rate(
+                step, d_model=model.cfg.d_model, lr_mul=cfg.lr_mul, warmup=cfg.warmup
+            )
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            losses, step_sums = batched_step(params, batch)
+            optimizer.zero_grad(set_to_none=True)
+            # Each member's mean over the batch's tokens; the sum keeps their gradients apart.
+            (losses.sum() / int((batch[1][:, 1:] != PAD).sum())).backward()
+            optimizer.step()
+            with torch.no_grad():
+                for name, factor in keep.items():
+                    params[name].mul_(factor)
+            sums += step_sums
+        train_metrics = [metrics_from_sums(*s) for s in sums.tolist()]
+        timing.append({"epoch": epoch, "seconds": round(time.perf_counter() - began, 3)})
+        for k, val in enumerate(validation()):
+            if finished[k]:
+                continue
+            rows[k].append(
+                {"epoch": epoch, "step": step, "lr": lr, **epoch_metrics(train_metrics[k], val)}
+            )
+            run = runs[k]
+            save_checkpoint(
+                run.epoch(epoch, resume=True), member_weights(k), {**metas[k], "epoch": epoch}
+            )
+            endings[k] = run_ending(rows[k], cfg)
+            print(f"member {k} ({run.root}) epoch {epoch}: {rows[k][-1]}", flush=True)
+            if endings[k] == "diverged":
+                print(
+                    f"WARNING: non-finite loss at epoch {epoch} in {run.root}: the run "
+                    "diverged; stopping it here",
+                    flush=True,
+                )
+            if endings[k] is not None:
+                finish_run(run, pd.DataFrame(rows[k]), timing, endings[k], metas[k])
+                finished[k] = True
+    for k, run in enumerate(runs):
+        if not finished[k]:
+            finish_run(run, pd.DataFrame(rows[k]), timing, endings[k], metas[k])
+    return [pd.DataFrame(member_rows) for member_rows in rows]

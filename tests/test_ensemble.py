@@ -1,0 +1,116 @@
+"""Ensemble training: K runs in one vmapped pass, each as if it had trained alone."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+import torch
+from test_translation import TINY_TRAIN, data, prune_masks, tiny_model, weights  # noqa: F401
+
+from prunescape.translation.ensemble import train_ensemble
+from prunescape.translation.training import TrainConfig, parameters, train
+
+
+def inits(vocab_size: int) -> list[dict[str, torch.Tensor]]:
+    """Two different dense inits (dropout off, so a lone run can be compared)."""
+    return [parameters(tiny_model(vocab_size, seed=s, dropout=0.0)) for s in (1, 2)]
+
+
+def alone(out, init, data, cfg, masks=None):  # noqa: F811
+    model = tiny_model(len(data.itos), dropout=0.0)
+    return train(model, init, data.train, data.val, cfg, out, masks=masks)
+
+
+def test_members_train_as_they_would_alone(data, tmp_path):  # noqa: F811
+    """Same data order, schedule and masks: each member's curve and weights match a
+    lone run's to float32 rounding, its mask holds, and the folders are complete."""
+    vocab = len(data.itos)
+    starts = inits(vocab)
+    masks = [None, prune_masks(tiny_model(vocab, dropout=0.0))]
+    cfg = TrainConfig(**{**TINY_TRAIN, "epochs": 2})
+    outs = [tmp_path / "ens" / name for name in ("dense", "masked")]
+    together = train_ensemble(
+        tiny_model(vocab, dropout=0.0), starts, data.train, data.val, cfg, outs, masks=masks
+    )
+    for k, out in enumerate(outs):
+        single = alone(tmp_path / f"alone_{k}", starts[k], data, cfg, masks[k])
+        assert together[k]["val_loss"].tolist() == pytest.approx(
+            single["val_loss"].tolist(), rel=1e-4
+        )
+        assert together[k]["train_acc"].tolist()[1:] == pytest.approx(
+            single["train_acc"].tolist()[1:], abs=1e-3
+        )
+        final, lone = weights(out / "final.pt"), weights(tmp_path / f"alone_{k}" / "final.pt")
+        for name in final:
+            assert torch.allclose(final[name], lone[name], atol=1e-4), name
+        assert sorted(p.name for p in (out / "epochs").iterdir()) == [
+            "epoch_001.pt",
+            "epoch_002.pt",
+        ]
+        assert not (out / ".resume").exists()
+        status = json.loads((out / "run.json").read_text())
+        assert status["epochs_run"] == 2 and status["stopped_by"] == "epoch budget"
+        assert pd.read_csv(out / "metrics.csv")["epoch"].tolist() == [0, 1, 2]
+    w0, final = weights(outs[1] / "w0.pt"), weights(outs[1] / "final.pt")
+    for name, keep in masks[1].items():
+        assert bool((final[name][~keep] == 0).all()) and bool((w0[name][~keep] == 0).all())
+        assert not torch.equal(final[name][keep], w0[name][keep])
+
+
+def test_a_diverging_member_stops_alone(data, tmp_path):  # noqa: F811
+    """A member whose init is not finite ends after its first epoch as diverged; the
+    other trains on, exactly as in an ensemble without it."""
+    vocab = len(data.itos)
+    good, _ = inits(vocab)
+    bad = {name: torch.full_like(t, math.nan) for name, t in good.items()}
+    cfg = TrainConfig(**{**TINY_TRAIN, "epochs": 2})
+    pair = train_ensemble(
+        tiny_model(vocab, dropout=0.0),
+        [good, bad],
+        data.train,
+        data.val,
+        cfg,
+        [tmp_path / "good", tmp_path / "bad"],
+    )
+    lone = train_ensemble(
+        tiny_model(vocab, dropout=0.0), [good], data.train, data.val, cfg, [tmp_path / "lone"]
+    )
+    status = json.loads((tmp_path / "bad" / "run.json").read_text())
+    assert status["diverged"] and status["epochs_run"] == 1
+    assert pair[0]["val_loss"].tolist() == pytest.approx(lone[0]["val_loss"].tolist(), rel=1e-5)
+    assert json.loads((tmp_path / "good" / "run.json").read_text())["epochs_run"] == 2
+
+
+def test_ensemble_training_is_deterministic(data, tmp_path):  # noqa: F811
+    vocab = len(data.itos)
+    cfg = TrainConfig(**{**TINY_TRAIN, "epochs": 1})
+    for name in ("a", "b"):
+        train_ensemble(
+            tiny_model(vocab),  # dropout on: each member draws its own masks
+            inits(vocab),
+            data.train,
+            data.val,
+            cfg,
+            [tmp_path / name / "0", tmp_path / name / "1"],
+        )
+    for k in ("0", "1"):
+        a, b = tmp_path / "a" / k, tmp_path / "b" / k
+        assert (a / "metrics.csv").read_bytes() == (b / "metrics.csv").read_bytes()
+    assert (tmp_path / "a/0/metrics.csv").read_bytes() != (
+        tmp_path / "a/1/metrics.csv"
+    ).read_bytes()
+
+
+def test_mismatched_inputs_are_refused(data, tmp_path):  # noqa: F811
+    vocab = len(data.itos)
+    cfg = TrainConfig(**TINY_TRAIN)
+    model = tiny_model(vocab)
+    with pytest.raises(ValueError, match="2 inits but 1 output"):
+        train_ensemble(model, inits(vocab), data.train, data.val, cfg, [tmp_path])
+    short = dict(inits(vocab)[0])
+    short.popitem()
+    with pytest.raises(ValueError, match="member 0: parameter names differ"):
+        train_ensemble(model, [short], data.train, data.val, cfg, [tmp_path])
