@@ -54,6 +54,7 @@ rule retrain_tickets:
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
         tickets=ticket_members,
+        state_dir=f"{MODELS}/.tickets_resume",
         random_seed=seed_params("random-init"),
         order_seed=seed_params("order"),
         rewind_epoch=lookup(dpath="tickets/rewind_epoch", within=config),

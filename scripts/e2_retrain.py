@@ -31,6 +31,7 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
             patience=None,
         ),
         [Path(path).parent for path in snakemake.output.metrics],
+        state_dir=snakemake.params.state_dir,
         masks=[masks] * len(points),
         metas=[{"model_name": f"e2 alpha={p['alpha']:g} beta={p['beta']:g}", **p} for p in points],
     )

@@ -43,6 +43,7 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
         load_split(snakemake.input.val),
         train_config(snakemake.params.train, snakemake.input.schedule, snakemake.params.order_seed),
         [t["folder"] for t in tickets],
+        state_dir=snakemake.params.state_dir,
         masks=[masks[t["masks"]] for t in tickets],
         metas=[{"model_name": t["name"], "init": t["init"]} for t in tickets],
     )

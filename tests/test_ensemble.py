@@ -33,7 +33,14 @@ def test_members_train_as_they_would_alone(data, tmp_path):  # noqa: F811
     cfg = TrainConfig(**{**TINY_TRAIN, "epochs": 2})
     outs = [tmp_path / "ens" / name for name in ("dense", "masked")]
     together = train_ensemble(
-        tiny_model(vocab, dropout=0.0), starts, data.train, data.val, cfg, outs, masks=masks
+        tiny_model(vocab, dropout=0.0),
+        starts,
+        data.train,
+        data.val,
+        cfg,
+        outs,
+        state_dir=tmp_path / "state",
+        masks=masks,
     )
     for k, out in enumerate(outs):
         single = alone(tmp_path / f"alone_{k}", starts[k], data, cfg, masks[k])
@@ -74,9 +81,16 @@ def test_a_diverging_member_stops_alone(data, tmp_path):  # noqa: F811
         data.val,
         cfg,
         [tmp_path / "good", tmp_path / "bad"],
+        state_dir=tmp_path / "pair_state",
     )
     lone = train_ensemble(
-        tiny_model(vocab, dropout=0.0), [good], data.train, data.val, cfg, [tmp_path / "lone"]
+        tiny_model(vocab, dropout=0.0),
+        [good],
+        data.train,
+        data.val,
+        cfg,
+        [tmp_path / "lone"],
+        state_dir=tmp_path / "lone_state",
     )
     status = json.loads((tmp_path / "bad" / "run.json").read_text())
     assert status["diverged"] and status["epochs_run"] == 1
@@ -95,6 +109,7 @@ def test_ensemble_training_is_deterministic(data, tmp_path):  # noqa: F811
             data.val,
             cfg,
             [tmp_path / name / "0", tmp_path / name / "1"],
+            state_dir=tmp_path / name / "state",
         )
     for k in ("0", "1"):
         a, b = tmp_path / "a" / k, tmp_path / "b" / k
@@ -109,8 +124,48 @@ def test_mismatched_inputs_are_refused(data, tmp_path):  # noqa: F811
     cfg = TrainConfig(**TINY_TRAIN)
     model = tiny_model(vocab)
     with pytest.raises(ValueError, match="2 inits but 1 output"):
-        train_ensemble(model, inits(vocab), data.train, data.val, cfg, [tmp_path])
+        train_ensemble(
+            model, inits(vocab), data.train, data.val, cfg, [tmp_path], state_dir=tmp_path
+        )
     short = dict(inits(vocab)[0])
     short.popitem()
     with pytest.raises(ValueError, match="member 0: parameter names differ"):
-        train_ensemble(model, [short], data.train, data.val, cfg, [tmp_path])
+        train_ensemble(model, [short], data.train, data.val, cfg, [tmp_path], state_dir=tmp_path)
+
+
+def test_resume_after_interruption_is_exact(data, tmp_path):  # noqa: F811
+    """Interrupted after epoch 1, the rerun continues from the saved state and ends
+    with exactly the files of an uninterrupted job (both members stop by the plateau
+    rule at epoch 2, before the budget); the state folder is gone afterwards."""
+    vocab = len(data.itos)
+    starts = inits(vocab)
+    # patience 1 with a huge min_delta: no epoch after the first counts as a gain.
+    cfg = TrainConfig(**{**TINY_TRAIN, "epochs": 3, "patience": 1, "min_delta": 1e9})
+
+    def job(name, **kwargs):
+        folders = [tmp_path / name / str(k) for k in range(2)]
+        metrics = train_ensemble(
+            tiny_model(vocab),
+            starts,
+            data.train,
+            data.val,
+            cfg,
+            folders,
+            state_dir=tmp_path / name / "state",
+            **kwargs,
+        )
+        return folders, metrics
+
+    whole, _ = job("whole")
+    _, partial = job("resumed", stop_after=1)
+    assert [len(m) for m in partial] == [2, 2]
+    assert (tmp_path / "resumed" / "state" / "state.pt").is_file()
+    resumed, _ = job("resumed")
+    assert not (tmp_path / "resumed" / "state").exists()
+    for a, b in zip(whole, resumed, strict=True):
+        for name in ("metrics.csv", "run.json"):
+            assert (a / name).read_bytes() == (b / name).read_bytes()
+        assert torch.equal(
+            weights(a / "final.pt")["src_embed.weight"], weights(b / "final.pt")["src_embed.weight"]
+        )
+        assert not (b / ".resume").exists()

@@ -12,8 +12,13 @@ and divergence are its own: once a member has ended, nothing more of it is
 recorded, while its slice keeps computing until every member has ended, which
 leaves the others unchanged (the slices never mix). Results are deterministic but
 not bit-identical to training each member alone (batched kernels sum in another
-order), so a workflow trains an arm always one way. There is no resume: a job
-restarts its members from their inits.
+order), so a workflow trains an arm always one way.
+
+Resumption is exact, as for a single run: after every epoch the stacked weights,
+Adam's moments, the RNG states and the metrics so far go to ``state_dir``, and each
+member's epoch checkpoints to its own ``.resume/``; the run folders are completed
+only when every member has ended (Snakemake deletes a failed job's outputs, so a
+member finished early would otherwise lose its epochs).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 import pandas as pd
 import torch
@@ -30,7 +36,7 @@ from torch import nn
 from torch.func import functional_call, vmap
 from tqdm import tqdm
 
-from prunescape.io import save_checkpoint
+from prunescape.io import atomic_path, save_checkpoint
 from prunescape.landscape.evaluation import SumsModule, metrics_from_sums
 from prunescape.landscape.grid import stacked_pooled_sums
 from prunescape.translation.batching import Batch, Batcher, batch_sums, token_loss
@@ -41,8 +47,11 @@ from prunescape.translation.training import (
     RunFolder,
     TrainConfig,
     epoch_metrics,
+    fingerprint,
     finish_run,
     run_ending,
+    tensor_digest,
+    to_cpu,
 )
 
 Tensors = dict[str, torch.Tensor]
@@ -96,12 +105,15 @@ def train_ensemble(
     cfg: TrainConfig,
     outs: Sequence[str | os.PathLike],
     *,
+    state_dir: str | os.PathLike,
     masks: Sequence[Tensors | None] | None = None,
     metas: Sequence[dict] | None = None,
+    stop_after: int | None = None,
 ) -> list[pd.DataFrame]:
     """Train one member per init (masked by ``masks[k]`` when given) with ``model``'s
-    architecture, writing member k's run folder to ``outs[k]``. Returns each
-    member's per-epoch metrics."""
+    architecture, writing member k's run folder to ``outs[k]``; resume state lives in
+    ``state_dir``. ``stop_after`` ends the job after that many epochs as if it were
+    interrupted (tests). Returns each member's per-epoch metrics."""
     count = len(inits)
     if not count or len(outs) != count:
         raise ValueError(f"{count} inits but {len(outs)} output folders")
@@ -115,6 +127,7 @@ def train_ensemble(
         if set(init) != own:
             raise ValueError(f"init of member {k}: parameter names differ from the model's")
     runs = [RunFolder(out) for out in outs]
+    state_path = Path(state_dir) / "state.pt"
     metas = [
         {
             **meta,
@@ -125,6 +138,13 @@ def train_ensemble(
         }
         for meta in metas
     ]
+    key = fingerprint(
+        metas,
+        [str(run.root) for run in runs],
+        [{n: float(t.double().sum()) for n, t in init.items()} for init in inits],
+        [{n: tensor_digest([m]) for n, m in sorted((mask or {}).items())} for mask in masks],
+        [tensor_digest([*data.src, *data.trg]) for data in (train_data, val_data)],
+    )
     torch.manual_seed(cfg.seed)
     keep = _stack(model, [m or {} for m in masks], "masks", fill=1.0)
     params = _stack(model, inits, "init")
@@ -141,7 +161,6 @@ def train_ensemble(
         return {name: p[k].detach().to("cpu", copy=True) for name, p in params.items()}
 
     for k, run in enumerate(runs):
-        shutil.rmtree(run.resume, ignore_errors=True)
         save_checkpoint(run.w0, member_weights(k), {**metas[k], "epoch": 0})
     optimizer = torch.optim.Adam(params.values(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
     step_loss = _StepLoss(model, cfg.label_smoothing)
@@ -163,14 +182,27 @@ def train_ensemble(
         return [metrics_from_sums(*t) for t in totals]
 
     order = torch.Generator().manual_seed(cfg.seed)
-    rows = [[{"epoch": 0, "step": 0, "lr": 0.0, **epoch_metrics(None, v)}] for v in validation()]
-    timing: list[dict] = []
-    endings: list[str | None] = [None] * count
-    finished = [False] * count
-    step, lr = 0, 0.0
+    state = _load_state(state_path, key, runs)
+    if state is not None:
+        with torch.no_grad():
+            for name, p in params.items():
+                p.copy_(state["params"][name].to(device))
+        optimizer.load_state_dict(state["optimizer"])
+        order.set_state(state["rng_order"])
+        torch.set_rng_state(state["rng_torch"])
+        rows, timing, endings = state["rows"], state["timing"], state["endings"]
+        step, start_epoch = state["step"], state["epoch"] + 1
+        print(f"resuming after epoch {state['epoch']} from {state_path}", flush=True)
+    else:
+        for run in runs:
+            shutil.rmtree(run.resume, ignore_errors=True)
+        start = {"epoch": 0, "step": 0, "lr": 0.0}
+        rows = [[{**start, **epoch_metrics(None, v)}] for v in validation()]
+        timing, endings, step, start_epoch = [], [None] * count, 0, 1
+    lr = 0.0
     model.train()
-    for epoch in range(1, cfg.epochs + 1):
-        if all(finished):
+    for epoch in range(start_epoch, cfg.epochs + 1):
+        if all(endings):
             break
         began = time.perf_counter()
         sums = torch.zeros(count, 3, dtype=torch.float64, device=device)
@@ -194,15 +226,14 @@ def train_ensemble(
         train_metrics = [metrics_from_sums(*s) for s in sums.tolist()]
         timing.append({"epoch": epoch, "seconds": round(time.perf_counter() - began, 3)})
         for k, val in enumerate(validation()):
-            if finished[k]:
+            if endings[k] is not None:
                 continue
             rows[k].append(
                 {"epoch": epoch, "step": step, "lr": lr, **epoch_metrics(train_metrics[k], val)}
             )
             run = runs[k]
-            save_checkpoint(
-                run.epoch(epoch, resume=True), member_weights(k), {**metas[k], "epoch": epoch}
-            )
+            meta = {**metas[k], "epoch": epoch}
+            save_checkpoint(run.epoch(epoch, resume=True), member_weights(k), meta)
             endings[k] = run_ending(rows[k], cfg)
             print(f"member {k} ({run.root}) epoch {epoch}: {rows[k][-1]}", flush=True)
             if endings[k] == "diverged":
@@ -211,10 +242,55 @@ def train_ensemble(
                     "diverged; stopping it here",
                     flush=True,
                 )
-            if endings[k] is not None:
-                finish_run(run, pd.DataFrame(rows[k]), timing, endings[k], metas[k])
-                finished[k] = True
+        _save_state(state_path, key, params, optimizer, order, rows, timing, endings, step, epoch)
+        interrupted = stop_after is not None and stop_after <= epoch < cfg.epochs
+        if interrupted and not all(endings):
+            return [pd.DataFrame(member_rows) for member_rows in rows]
     for k, run in enumerate(runs):
-        if not finished[k]:
-            finish_run(run, pd.DataFrame(rows[k]), timing, endings[k], metas[k])
+        # A member's timing stops at its own last epoch.
+        last = rows[k][-1]["epoch"]
+        own_timing = [t for t in timing if t["epoch"] <= last]
+        finish_run(run, pd.DataFrame(rows[k]), own_timing, endings[k], metas[k])
+    shutil.rmtree(state_dir, ignore_errors=True)
     return [pd.DataFrame(member_rows) for member_rows in rows]
+
+
+def _save_state(
+    path: Path, key, params, optimizer, order, rows, timing, endings, step, epoch
+) -> None:
+    """Everything an exact resume needs, in one file that loads with weights_only=True."""
+    state = {
+        "key": key,
+        "epoch": epoch,
+        "step": step,
+        "rows": rows,
+        "timing": timing,
+        "endings": endings,
+        "params": {name: p.detach().cpu() for name, p in params.items()},
+        "optimizer": to_cpu(optimizer.state_dict()),
+        "rng_order": order.get_state(),
+        "rng_torch": torch.get_rng_state(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _load_state(path: Path, key: str, runs: Sequence[RunFolder]) -> dict | None:
+    """The saved state when it belongs to these inputs and every epoch checkpoint it
+    counts on is still there; else None (the job starts over)."""
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises several types for corrupt zips
+        print(f"ignoring unreadable resume state {path}: {type(err).__name__}", flush=True)
+        return None
+    if not isinstance(state, dict) or state.get("key") != key:
+        print(f"ignoring resume state of other inputs in {path}", flush=True)
+        return None
+    for run, member_rows in zip(runs, state["rows"], strict=True):
+        last = member_rows[-1]["epoch"]
+        if not all(run.epoch(e, resume=True).exists() for e in range(1, last + 1)):
+            return None
+    return state

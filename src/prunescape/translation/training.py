@@ -137,7 +137,7 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _digest(tensors: list[torch.Tensor]) -> str:
+def tensor_digest(tensors: list[torch.Tensor]) -> str:
     """Content hash of a list of tensors (masks, encoded sentences) for the fingerprint."""
     digest = hashlib.sha256()
     for t in tensors:
@@ -207,8 +207,8 @@ def train(
     key = fingerprint(
         meta,
         {k: float(v.double().sum()) for k, v in init.items()},
-        {k: _digest([m]) for k, m in sorted((masks or {}).items())},
-        [_digest([*data.src, *data.trg]) for data in (train_data, val_data)],
+        {k: tensor_digest([m]) for k, m in sorted((masks or {}).items())},
+        [tensor_digest([*data.src, *data.trg]) for data in (train_data, val_data)],
     )
     torch.manual_seed(cfg.seed)
     load_parameters(model, init)
@@ -348,7 +348,7 @@ def _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, d
         "rows": rows,
         "timing": timing,
         "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "optimizer": _to_cpu(optimizer.state_dict()),
+        "optimizer": to_cpu(optimizer.state_dict()),
         "rng_order": order.get_state(),
         "rng_torch": torch.get_rng_state(),
     }
@@ -358,13 +358,14 @@ def _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, d
         torch.save(state, tmp)
 
 
-def _to_cpu(value):
+def to_cpu(value):
+    """Tensors inside nested dicts and lists moved to the CPU (optimiser states)."""
     if isinstance(value, torch.Tensor):
         return value.detach().cpu()
     if isinstance(value, dict):
-        return {k: _to_cpu(v) for k, v in value.items()}
+        return {k: to_cpu(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_to_cpu(v) for v in value]
+        return [to_cpu(v) for v in value]
     return value
 
 
