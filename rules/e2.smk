@@ -53,6 +53,7 @@ rule e2_retrain:
         train=lookup(dpath="train", within=config),
         epochs=E2_EPOCHS,
         order_seed=seed_params("order"),
+        state_dir=f"{E2}/.resume",
         points=[
             {"alpha": float(alpha), "beta": float(beta)} for alpha, beta in E2_POINTS
         ],

@@ -26,7 +26,9 @@ rule tune_lr:
         init_seed=derive_seed(TUNE_SEED, "baseline-init"),
         order_seed=derive_seed(TUNE_SEED, "order"),
         lr_mul=lambda wildcards: float(wildcards.lr_mul),
-        name=lambda wildcards: f"tune lr_mul={wildcards.lr_mul}",
+        # The tune seed's baseline at this lr_mul: named so, because train_baseline
+        # adopts the chosen run as that seed's baseline.
+        name="baseline",
     script:
         "../scripts/train_baseline.py"
 
@@ -72,6 +74,7 @@ rule train_baseline:
         vocab=rules.translation_data.output.vocab,
         references=rules.translation_data.output.references,
         schedule=schedule_choice,
+        tuned=tuned_baseline_runs,
     output:
         **train_outputs(f"{MODELS}/baseline"),
         bleu=f"{MODELS}/baseline/bleu.json",
@@ -95,5 +98,6 @@ rule train_baseline:
         order_seed=seed_params("order"),
         lr_mul=None,
         name="baseline",
+        tune_runs=TUNE_RUNS,
     script:
         "../scripts/train_baseline.py"

@@ -20,13 +20,20 @@ import torch
 from prunescape.io import CheckpointError, load_checkpoint, save_checkpoint
 from prunescape.pruning import MaskEnforcer, global_magnitude_masks, prunable_names
 from prunescape.translation import corpus, multi30k, synthetic
+from prunescape.translation.arms import train_config
 from prunescape.translation.artifacts import load_model, load_vocab
 from prunescape.translation.batching import Batcher, eval_metrics
 from prunescape.translation.corpus import BOS, EOS, PAD, SPECIALS, UNK
 from prunescape.translation.evaluation import greedy_decode, scores
 from prunescape.translation.model import Transformer, TransformerConfig, sinusoid_table
 from prunescape.translation.schedule import learning_rate
-from prunescape.translation.training import TrainConfig, parameters, plateau_reached, train
+from prunescape.translation.training import (
+    TrainConfig,
+    adopt_run,
+    parameters,
+    plateau_reached,
+    train,
+)
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 MULTI30K = Path(__file__).resolve().parents[2] / "shared" / "data" / "multi30k"
@@ -495,6 +502,35 @@ def test_training_writes_run_folder(clean_run, data):
 def test_training_is_deterministic(clean_run, data, tmp_path):
     run(tmp_path, data)
     assert_same_run(clean_run, tmp_path)
+
+
+def test_an_adopted_run_is_the_trained_run(clean_run, tmp_path):
+    """The tune seed's baseline adopts the tune run: every file train() wrote, same bytes;
+    a folder without a finished run is refused."""
+    adopt_run(clean_run, tmp_path / "adopted")
+    wrote = {
+        p.relative_to(clean_run)
+        for p in clean_run.rglob("*")
+        if p.is_file() and ".resume" not in p.parts
+    }
+    adopted = tmp_path / "adopted"
+    got = {p.relative_to(adopted) for p in adopted.rglob("*") if p.is_file()}
+    assert got == wrote and len(got) == 9  # w0, final, best, 3 epochs, metrics, timing, run.json
+    for rel in got:
+        assert (tmp_path / "adopted" / rel).read_bytes() == (clean_run / rel).read_bytes()
+    with pytest.raises(FileNotFoundError, match="no finished run to adopt"):
+        adopt_run(tmp_path / "empty", tmp_path / "other")
+
+
+def test_a_tuned_schedule_is_the_pinned_one(tmp_path):
+    """Adoption is sound only if the tuned config equals the config pinned at the choice."""
+    choice = tmp_path / "choice.json"
+    choice.write_text(json.dumps({"lr_mul": 0.5}))
+    section = {**TINY_TRAIN, "lr_mul": "tuned"}
+    section.pop("seed", None)
+    tuned = train_config(section, str(choice), order_seed=7)
+    pinned = train_config(section, [], order_seed=7, lr_mul=0.5)
+    assert tuned == pinned and tuned.lr_mul == 0.5 and tuned.seed == 7
 
 
 def test_resume_after_interruption_is_exact(clean_run, data, tmp_path, capsys):

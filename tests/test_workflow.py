@@ -97,10 +97,13 @@ def test_tune_stage_chooses_the_lowest_validation_loss(tiny_run):
         status = json.loads((tiny_run / "tune" / f"lr_mul_{lr_mul:g}" / "run.json").read_text())
         row = grid[grid["lr_mul"] == lr_mul].iloc[0]
         assert status["best_val_loss"] == pytest.approx(row["best_val_loss"])
-    # The tune seed's baseline trains with the choice: it is the tune run of that value.
-    chosen = tiny_run / "tune" / f"lr_mul_{choice['lr_mul']:g}" / "metrics.csv"
-    baseline = tiny_run / "seed_0" / "models" / "baseline" / "metrics.csv"
-    assert chosen.read_bytes() == baseline.read_bytes()
+    # The tune seed's baseline is the tune run of the chosen value, adopted, not retrained.
+    chosen = tiny_run / "tune" / f"lr_mul_{choice['lr_mul']:g}"
+    baseline = tiny_run / "seed_0" / "models" / "baseline"
+    for name in ("metrics.csv", "final.pt", "run.json"):
+        assert (chosen / name).read_bytes() == (baseline / name).read_bytes()
+    assert "adopting the tune run" in (baseline / "train.log").read_text()
+    assert "adopting" not in (tiny_run / "seed_1" / "models" / "baseline" / "train.log").read_text()
 
 
 def test_seeds_are_independent_replicates(tiny_run):

@@ -13,10 +13,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 class CheckpointError(ValueError):
@@ -70,6 +72,8 @@ def save_checkpoint(
     path: str | os.PathLike, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
 ) -> None:
     """Save plain tensors plus JSON-able metadata, loadable with ``weights_only=True``."""
+    import torch  # here, not at the top: rendering and table jobs start without torch
+
     payload = {
         "tensors": {k: v.detach().cpu().contiguous() for k, v in tensors.items()},
         "meta": json.loads(json.dumps(meta)),
@@ -80,6 +84,8 @@ def save_checkpoint(
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Load a checkpoint written by :func:`save_checkpoint`, with one-line errors."""
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")

@@ -6,12 +6,15 @@ import contextlib
 import json
 import os
 import socket
+import sys
 import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 
 class DeviceError(RuntimeError):
@@ -25,6 +28,8 @@ def select_device(name: str = "cpu") -> torch.device:
     enforced; results are then repeatable on the same GPU model and software,
     though not byte-identical to a CPU run.
     """
+    import torch
+
     if name not in ("cpu", "cuda", "auto"):
         raise DeviceError(f"config key device: expected cpu, cuda or auto, got {name!r}")
     if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
@@ -75,21 +80,31 @@ def timing_line(process: float, payload: float, ended: float) -> str:
 
 
 @contextlib.contextmanager
-def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterator[torch.device]:
+def job(
+    threads: int = 1, log: str | None = None, device: str = "cpu"
+) -> Iterator[torch.device | None]:
     """Pin torch to the job's threads, pick its device, and send stdout/stderr
     (progress bars) to the log. Yields the device.
 
-    A fixed thread count keeps CPU results byte-identical between reruns. The log
+    A fixed thread count keeps CPU results byte-identical between reruns. A script
+    that never imported torch (figures, tables, the summary) yields None and is left
+    without it: importing torch would be most of such a job's time. The log
     gets every failure's traceback; the project's own errors (see
     :func:`own_error`) already say what went wrong in one line, so the job exits
     with just that line and the log's path instead of re-raising under a traceback.
     Last, pass or fail, the log gets a :func:`timing_line`.
     """
     payload_started = time.time()
-    torch.set_num_threads(max(1, threads))
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(max(1, threads))
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+    def chosen_device() -> torch.device | None:
+        return select_device(device) if torch is not None else None
+
     if not log:
-        yield select_device(device)
+        yield chosen_device()
         return
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -98,7 +113,7 @@ def job(threads: int = 1, log: str | None = None, device: str = "cpu") -> Iterat
         contextlib.redirect_stdout(handle),
     ):
         try:
-            yield select_device(device)
+            yield chosen_device()
         except BaseException as error:
             traceback.print_exc(file=handle)
             if not own_error(error):

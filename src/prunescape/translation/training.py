@@ -146,6 +146,22 @@ def tensor_digest(tensors: list[torch.Tensor]) -> str:
     return digest.hexdigest()[:16]
 
 
+def adopt_run(source: str | os.PathLike, out: str | os.PathLike) -> None:
+    """Give a finished run folder a second place (hard links, else copies), file by file.
+
+    For a run that another stage already trained with exactly the same inputs (the
+    tune seed's baseline at the chosen lr_mul): training it again would give the
+    same bytes.
+    """
+    source, out = RunFolder(source), RunFolder(out)
+    if not source.status.exists():
+        raise FileNotFoundError(f"{source.status}: no finished run to adopt")
+    names = ["w0.pt", "final.pt", "best.pt", "metrics.csv", "timing.csv", "run.json"]
+    epochs = sorted(p.relative_to(source.root) for p in (source.root / "epochs").glob("*.pt"))
+    for relative in [*epochs, *map(Path, names)]:
+        _link(source.root / relative, out.root / relative)
+
+
 def _link(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
