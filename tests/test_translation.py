@@ -517,7 +517,10 @@ def test_an_adopted_run_is_the_trained_run(clean_run, tmp_path):
     got = {p.relative_to(adopted) for p in adopted.rglob("*") if p.is_file()}
     assert got == wrote and len(got) == 9  # w0, final, best, 3 epochs, metrics, timing, run.json
     for rel in got:
-        assert (tmp_path / "adopted" / rel).read_bytes() == (clean_run / rel).read_bytes()
+        assert (adopted / rel).read_bytes() == (clean_run / rel).read_bytes()
+        # Fresh files (not links): Snakemake must see the outputs newer than the inputs.
+        assert (adopted / rel).stat().st_ino != (clean_run / rel).stat().st_ino
+        assert (adopted / rel).stat().st_mtime_ns >= (clean_run / rel).stat().st_mtime_ns
     with pytest.raises(FileNotFoundError, match="no finished run to adopt"):
         adopt_run(tmp_path / "empty", tmp_path / "other")
 

@@ -147,11 +147,12 @@ def tensor_digest(tensors: list[torch.Tensor]) -> str:
 
 
 def adopt_run(source: str | os.PathLike, out: str | os.PathLike) -> None:
-    """Give a finished run folder a second place (hard links, else copies), file by file.
+    """Copy a finished run folder's files to a second place, file by file.
 
     For a run that another stage already trained with exactly the same inputs (the
     tune seed's baseline at the chosen lr_mul): training it again would give the
-    same bytes.
+    same bytes. Copies, not hard links: a link keeps the source's modification
+    time, which Snakemake reads as an output older than its input.
     """
     source, out = RunFolder(source), RunFolder(out)
     if not source.status.exists():
@@ -159,7 +160,9 @@ def adopt_run(source: str | os.PathLike, out: str | os.PathLike) -> None:
     names = ["w0.pt", "final.pt", "best.pt", "metrics.csv", "timing.csv", "run.json"]
     epochs = sorted(p.relative_to(source.root) for p in (source.root / "epochs").glob("*.pt"))
     for relative in [*epochs, *map(Path, names)]:
-        _link(source.root / relative, out.root / relative)
+        target = out.root / relative
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source.root / relative, tmp)
 
 
 def _link(source: Path, target: Path) -> None:
