@@ -32,7 +32,9 @@ from prunescape.translation.training import (
     adopt_run,
     parameters,
     plateau_reached,
+    study_adam,
     train,
+    train_step,
 )
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -502,6 +504,24 @@ def test_training_writes_run_folder(clean_run, data):
 def test_training_is_deterministic(clean_run, data, tmp_path):
     run(tmp_path, data)
     assert_same_run(clean_run, tmp_path)
+
+
+def test_study_adam_steps_exactly_like_the_per_tensor_loop(data):
+    """foreach kernels are only faster: after a few steps every weight equals the
+    per-tensor loop's, bit for bit."""
+    batches = list(data.train.batches(16, generator=torch.Generator().manual_seed(0)))[:4]
+    trained = []
+    for make in (study_adam, lambda p: torch.optim.Adam(p, betas=(0.9, 0.98), eps=1e-9)):
+        model = tiny_model(len(data.itos))
+        optimizer = make(model.parameters())
+        for batch in batches:
+            train_step(model, optimizer, batch, 1e-3, 0.1)
+        trained.append(parameters(model))
+    assert optimizer.defaults["foreach"] is None  # the loop it is compared with
+    assert not torch.equal(
+        trained[0]["src_embed.weight"], parameters(tiny_model(len(data.itos)))["src_embed.weight"]
+    )
+    assert_same_tensors(*trained)
 
 
 def test_an_adopted_run_is_the_trained_run(clean_run, tmp_path):

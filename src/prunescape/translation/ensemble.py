@@ -50,6 +50,7 @@ from prunescape.translation.training import (
     fingerprint,
     finish_run,
     run_ending,
+    study_adam,
     tensor_digest,
     to_cpu,
 )
@@ -162,7 +163,7 @@ def train_ensemble(
 
     for k, run in enumerate(runs):
         save_checkpoint(run.w0, member_weights(k), {**metas[k], "epoch": 0})
-    optimizer = torch.optim.Adam(params.values(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
+    optimizer = study_adam(params.values())
     step_loss = _StepLoss(model, cfg.label_smoothing)
 
     def member_step(member: Tensors, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:

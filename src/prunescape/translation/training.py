@@ -30,6 +30,7 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -176,6 +177,15 @@ def _link(source: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def study_adam(params: Iterable[torch.Tensor]) -> torch.optim.Adam:
+    """The study's Adam (β = 0.9, 0.98, ε = 1e-9; the rate is set every step).
+
+    foreach kernels: on the CPU torch would otherwise update one tensor at a time,
+    a quarter of a tiny model's step; the numbers are the same bit for bit.
+    """
+    return torch.optim.Adam(params, lr=0.0, betas=(0.9, 0.98), eps=1e-9, foreach=True)
+
+
 def train_step(
     model: Transformer,
     optimizer: torch.optim.Optimizer,
@@ -237,7 +247,7 @@ def train(
     # Written on every start, resumed or not: Snakemake deletes a failed job's
     # declared outputs, w0 among them, and w0 is a pure function of the init.
     save_checkpoint(run.w0, parameters(model), {**meta, "epoch": 0})
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
+    optimizer = study_adam(model.parameters())
     order = torch.Generator().manual_seed(cfg.seed)
     val_batches = val_data.batches(cfg.eval_batch_size, by_length=True)
     rows: list[dict] = []
