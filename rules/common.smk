@@ -124,16 +124,12 @@ def train_outputs(folder):
     }
 
 
-# The tune stage's runs, by lr_mul: each is the tune seed's baseline at that value.
-TUNE_RUNS = [{"lr_mul": float(v), "folder": f"{TUNE}/lr_mul_{v}"} for v in TUNE_GRID]
-
-
 def tuned_baseline_runs(wildcards):
     """The tune stage's finished runs, for the tune seed's baseline when lr_mul is tuned:
     the stage already trained that baseline at every value, so its job adopts the
     chosen run instead of training it a second time."""
     if TUNED and int(wildcards.seed) == TUNE_SEED:
-        return [f"{run['folder']}/run.json" for run in TUNE_RUNS]
+        return expand(f"{TUNE}/lr_mul_{{lr_mul}}/run.json", lr_mul=TUNE_GRID)
     return []
 
 

@@ -98,6 +98,5 @@ rule train_baseline:
         order_seed=seed_params("order"),
         lr_mul=None,
         name="baseline",
-        tune_runs=TUNE_RUNS,
     script:
         "../scripts/train_baseline.py"

@@ -13,6 +13,7 @@ from prunescape.runtime import job
 from prunescape.translation.arms import score_best_epoch, train_config
 from prunescape.translation.artifacts import build_model, load_split, load_vocab
 from prunescape.translation.training import adopt_run, parameters, train
+from prunescape.translation.tuning import chosen_run
 
 with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device:
     itos = load_vocab(snakemake.input.vocab)
@@ -25,9 +26,8 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
     )
     folder = Path(snakemake.output.final).parent
     if snakemake.input.get("tuned"):
-        chosen = read_json(snakemake.input.schedule)["lr_mul"]
-        (source,) = [r["folder"] for r in snakemake.params.tune_runs if r["lr_mul"] == chosen]
-        print(f"adopting the tune run {source} (lr_mul {chosen:g}) as this baseline", flush=True)
+        source = chosen_run(read_json(snakemake.input.schedule), snakemake.input.tuned)
+        print(f"adopting the tune run {source} as this baseline", flush=True)
         adopt_run(source, folder)
     else:
         torch.manual_seed(snakemake.params.init_seed)

@@ -21,6 +21,7 @@ from prunescape.workflow import changed_keys
         ({"atention": {}}, "atention"),
         ({"attention": {"model": {"d_model": 10, "heads": 4}}}, "attention.model.d_model"),
         ({"data": {"source": "synthetic", "train_pairs": 100}}, "data.train_pairs"),
+        ({"tune": {"lr_muls": [0.1, 0.1000001]}}, "tune.lr_muls"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, overrides, expected):

@@ -10,8 +10,9 @@ import pytest
 import torch
 from test_translation import TINY_TRAIN, data, prune_masks, tiny_model, weights  # noqa: F401
 
+from prunescape.translation import ensemble
 from prunescape.translation.ensemble import train_ensemble
-from prunescape.translation.training import TrainConfig, parameters, train
+from prunescape.translation.training import TrainConfig, finish_run, parameters, train
 
 
 def inits(vocab_size: int) -> list[dict[str, torch.Tensor]]:
@@ -133,10 +134,11 @@ def test_mismatched_inputs_are_refused(data, tmp_path):  # noqa: F811
         train_ensemble(model, [short], data.train, data.val, cfg, [tmp_path], state_dir=tmp_path)
 
 
-def test_resume_after_interruption_is_exact(data, tmp_path):  # noqa: F811
-    """Interrupted after epoch 1, the rerun continues from the saved state and ends
-    with exactly the files of an uninterrupted job (both members stop by the plateau
-    rule at epoch 2, before the budget); the state folder is gone afterwards."""
+def test_resume_after_interruption_is_exact(data, tmp_path, capsys):  # noqa: F811
+    """Interrupted after epoch 1, the rerun continues from the saved state (it trains
+    epoch 2 only) and ends with exactly the files of an uninterrupted job (both
+    members stop by the plateau rule at epoch 2, before the budget); the state and
+    resume folders are gone afterwards."""
     vocab = len(data.itos)
     starts = inits(vocab)
     # patience 1 with a huge min_delta: no epoch after the first counts as a gain.
@@ -160,11 +162,68 @@ def test_resume_after_interruption_is_exact(data, tmp_path):  # noqa: F811
     _, partial = job("resumed", stop_after=1)
     assert [len(m) for m in partial] == [2, 2]
     assert (tmp_path / "resumed" / "state" / "state.pt").is_file()
+    capsys.readouterr()
     resumed, _ = job("resumed")
+    log = capsys.readouterr().out
+    assert "resuming after epoch 1" in log
+    assert "epoch 1:" not in log and "epoch 2:" in log  # a resume, not a silent restart
     assert not (tmp_path / "resumed" / "state").exists()
     for a, b in zip(whole, resumed, strict=True):
         for name in ("metrics.csv", "run.json"):
             assert (a / name).read_bytes() == (b / name).read_bytes()
+        for name in ("w0.pt", "best.pt", "final.pt", "epochs/epoch_001.pt", "epochs/epoch_002.pt"):
+            first, second = weights(a / name), weights(b / name)
+            assert first.keys() == second.keys()
+            assert all(torch.equal(first[k], second[k]) for k in first), name
+        assert not (b / ".resume").exists()
+
+
+def test_a_job_killed_while_finishing_resumes_into_the_finish(
+    data,  # noqa: F811
+    tmp_path,
+    capsys,
+    monkeypatch,
+):
+    """Killed after the run folders were completed but before the resume files went,
+    the rerun trains nothing: it finishes from the saved state, with the files of an
+    uninterrupted job."""
+    vocab = len(data.itos)
+    cfg = TrainConfig(**{**TINY_TRAIN, "epochs": 2})
+
+    def job(name):
+        folders = [tmp_path / name / str(k) for k in range(2)]
+        train_ensemble(
+            tiny_model(vocab),
+            inits(vocab),
+            data.train,
+            data.val,
+            cfg,
+            folders,
+            state_dir=tmp_path / name / "state",
+        )
+        return folders
+
+    whole = job("whole")
+    finished = []
+
+    def finish_then_die(*args, **kwargs):
+        finish_run(*args, **kwargs)
+        finished.append(args[0])
+        if len(finished) == 2:
+            raise KeyboardInterrupt  # the kill, right after the last folder is complete
+
+    monkeypatch.setattr(ensemble, "finish_run", finish_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        job("killed")
+    assert (tmp_path / "killed" / "state" / "state.pt").is_file()
+    monkeypatch.setattr(ensemble, "finish_run", finish_run)
+    capsys.readouterr()
+    killed = job("killed")
+    log = capsys.readouterr().out
+    assert "resuming after epoch 2" in log and "epoch 1:" not in log and "epoch 2:" not in log
+    assert not (tmp_path / "killed" / "state").exists()
+    for a, b in zip(whole, killed, strict=True):
+        assert (a / "metrics.csv").read_bytes() == (b / "metrics.csv").read_bytes()
         assert torch.equal(
             weights(a / "final.pt")["src_embed.weight"], weights(b / "final.pt")["src_embed.weight"]
         )

@@ -36,6 +36,8 @@ from prunescape.translation.training import (
     train,
     train_step,
 )
+from prunescape.translation.tuning import chosen_run
+from prunescape.workflow import ConfigError
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 MULTI30K = Path(__file__).resolve().parents[2] / "shared" / "data" / "multi30k"
@@ -543,6 +545,14 @@ def test_an_adopted_run_is_the_trained_run(clean_run, tmp_path):
         assert (adopted / rel).stat().st_mtime_ns >= (clean_run / rel).stat().st_mtime_ns
     with pytest.raises(FileNotFoundError, match="no finished run to adopt"):
         adopt_run(tmp_path / "empty", tmp_path / "other")
+
+
+def test_the_chosen_tune_run_is_found_by_its_folder_name():
+    statuses = [f"results/q/tune/lr_mul_{v}/run.json" for v in ("0.25", "0.5", "1")]
+    assert chosen_run({"lr_mul": 0.5}, statuses) == Path("results/q/tune/lr_mul_0.5")
+    assert chosen_run({"lr_mul": 1.0}, statuses) == Path("results/q/tune/lr_mul_1")
+    with pytest.raises(ConfigError, match="lr_mul 2: expected one tune run folder lr_mul_2"):
+        chosen_run({"lr_mul": 2.0}, statuses)
 
 
 def test_a_tuned_schedule_is_the_pinned_one(tmp_path):

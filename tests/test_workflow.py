@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from prunescape.io import load_checkpoint
+from prunescape.seeding import derive_seed
 
 pytestmark = pytest.mark.workflow
 
@@ -104,6 +105,13 @@ def test_tune_stage_chooses_the_lowest_validation_loss(tiny_run):
         assert (chosen / name).read_bytes() == (baseline / name).read_bytes()
     assert "adopting the tune run" in (baseline / "train.log").read_text()
     assert "adopting" not in (tiny_run / "seed_1" / "models" / "baseline" / "train.log").read_text()
+    # Adoption is sound only if the tune run had the seed's own init and data order,
+    # as the seed-1 baseline, which trained, has its own.
+    for seed, folder in ((0, chosen), (1, tiny_run / "seed_1" / "models" / "baseline")):
+        meta = load_checkpoint(folder / "final.pt")[1]
+        assert meta["init_seed"] == derive_seed(seed, "baseline-init")
+        assert meta["train"]["seed"] == derive_seed(seed, "order")
+        assert meta["train"]["lr_mul"] == choice["lr_mul"] and meta["model_name"] == "baseline"
 
 
 def test_seeds_are_independent_replicates(tiny_run):

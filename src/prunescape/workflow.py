@@ -68,6 +68,13 @@ def check_config(config: dict) -> None:
         f"one of prune.rates {config['prune']['rates']}",
         config["e2"]["rate"],
     )
+    folders = [f"{value:g}" for value in config["tune"]["lr_muls"]]
+    _require(
+        len(set(folders)) == len(folders),
+        "tune.lr_muls",
+        "values that differ in 6 significant digits (each names its run folder)",
+        config["tune"]["lr_muls"],
+    )
     landscape = config["landscape"]
     epochs = landscape["epochs"]
     if isinstance(epochs, list):

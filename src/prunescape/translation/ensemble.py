@@ -23,6 +23,7 @@ member finished early would otherwise lose its epochs).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -52,7 +53,6 @@ from prunescape.translation.training import (
     run_ending,
     study_adam,
     tensor_digest,
-    to_cpu,
 )
 
 Tensors = dict[str, torch.Tensor]
@@ -191,6 +191,8 @@ def train_ensemble(
         optimizer.load_state_dict(state["optimizer"])
         order.set_state(state["rng_order"])
         torch.set_rng_state(state["rng_torch"])
+        if device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng_cuda"], device)
         rows, timing, endings = state["rows"], state["timing"], state["endings"]
         step, start_epoch = state["step"], state["epoch"] + 1
         print(f"resuming after epoch {state['epoch']} from {state_path}", flush=True)
@@ -243,23 +245,35 @@ def train_ensemble(
                     "diverged; stopping it here",
                     flush=True,
                 )
-        _save_state(state_path, key, params, optimizer, order, rows, timing, endings, step, epoch)
+        _save_state(
+            state_path, key, params, optimizer, order, rows, timing, endings, step, epoch, device
+        )
         interrupted = stop_after is not None and stop_after <= epoch < cfg.epochs
         if interrupted and not all(endings):
             return [pd.DataFrame(member_rows) for member_rows in rows]
+    # Every run folder is completed before any resume file goes: a job killed in
+    # between resumes straight into this loop instead of training again.
     for k, run in enumerate(runs):
         # A member's timing stops at its own last epoch.
         last = rows[k][-1]["epoch"]
         own_timing = [t for t in timing if t["epoch"] <= last]
-        finish_run(run, pd.DataFrame(rows[k]), own_timing, endings[k], metas[k])
-    shutil.rmtree(state_dir, ignore_errors=True)
+        finish_run(run, pd.DataFrame(rows[k]), own_timing, endings[k], metas[k], clean=False)
+    state_path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # only when empty: the folder is the caller's
+        state_path.parent.rmdir()
+    for run in runs:
+        shutil.rmtree(run.resume, ignore_errors=True)
     return [pd.DataFrame(member_rows) for member_rows in rows]
 
 
 def _save_state(
-    path: Path, key, params, optimizer, order, rows, timing, endings, step, epoch
+    path: Path, key, params, optimizer, order, rows, timing, endings, step, epoch, device
 ) -> None:
-    """Everything an exact resume needs, in one file that loads with weights_only=True."""
+    """Everything an exact resume needs, in one file that loads with weights_only=True.
+
+    Tensors go to torch.save where they are (it copies one at a time to write), so
+    a large ensemble on a GPU never holds a second copy of itself in host memory.
+    """
     state = {
         "key": key,
         "epoch": epoch,
@@ -267,11 +281,13 @@ def _save_state(
         "rows": rows,
         "timing": timing,
         "endings": endings,
-        "params": {name: p.detach().cpu() for name, p in params.items()},
-        "optimizer": to_cpu(optimizer.state_dict()),
+        "params": {name: p.detach() for name, p in params.items()},
+        "optimizer": optimizer.state_dict(),
         "rng_order": order.get_state(),
         "rng_torch": torch.get_rng_state(),
     }
+    if device.type == "cuda":
+        state["rng_cuda"] = torch.cuda.get_rng_state(device)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
@@ -293,5 +309,6 @@ def _load_state(path: Path, key: str, runs: Sequence[RunFolder]) -> dict | None:
     for run, member_rows in zip(runs, state["rows"], strict=True):
         last = member_rows[-1]["epoch"]
         if not all(run.epoch(e, resume=True).exists() for e in range(1, last + 1)):
+            print(f"ignoring resume state {path}: epoch checkpoints of {run.root} are gone")
             return None
     return state

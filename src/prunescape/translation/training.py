@@ -331,9 +331,16 @@ def run_ending(rows: list[dict], cfg: TrainConfig) -> str | None:
 
 
 def finish_run(
-    run: RunFolder, metrics: pd.DataFrame, timing: list[dict], ending: str | None, meta: dict
+    run: RunFolder,
+    metrics: pd.DataFrame,
+    timing: list[dict],
+    ending: str | None,
+    meta: dict,
+    *,
+    clean: bool = True,
 ) -> None:
-    """Link the epoch checkpoints into place and write metrics and the run's status."""
+    """Link the epoch checkpoints into place and write metrics and the run's status;
+    ``clean`` then removes the resume folder (a joint job removes it itself, last)."""
     trained = metrics[metrics["epoch"] > 0]
     last = int(trained["epoch"].max())
     for epoch in range(1, last + 1):
@@ -358,7 +365,8 @@ def finish_run(
             "best_val_loss": float(finite["val_loss"].min()) if len(finite) else None,
         },
     )
-    shutil.rmtree(run.resume, ignore_errors=True)
+    if clean:
+        shutil.rmtree(run.resume, ignore_errors=True)
 
 
 def epoch_metrics(train: dict | None, val: dict) -> dict:

@@ -8,6 +8,8 @@ should be widened before the schedule is trusted.
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import matplotlib
 
@@ -15,6 +17,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import pandas as pd
+
+from prunescape.workflow import ConfigError
 
 
 def tune_grid(runs: list[dict], metrics: dict[float, pd.DataFrame]) -> pd.DataFrame:
@@ -56,6 +60,19 @@ def choose(grid: pd.DataFrame) -> dict:
         "at_edge": bool(best["lr_mul"] in (values[0], values[-1])),
         "converged": bool(best["converged"]),
     }
+
+
+def chosen_run(choice: dict, statuses: list[str | os.PathLike]) -> Path:
+    """The folder of the tune run at ``choice``'s lr_mul, among the runs' ``run.json``
+    files (folders ``lr_mul_<value:g>``)."""
+    name = f"lr_mul_{choice['lr_mul']:g}"
+    folders = [Path(status).parent for status in statuses if Path(status).parent.name == name]
+    if len(folders) != 1:
+        raise ConfigError(
+            f"tune choice lr_mul {choice['lr_mul']:g}: expected one tune run folder {name}, "
+            f"found {len(folders)} among {[str(Path(s).parent) for s in statuses]}"
+        )
+    return folders[0]
 
 
 def tune_figure(grid: pd.DataFrame, metrics: dict[float, pd.DataFrame], choice: dict) -> plt.Figure:
