@@ -111,6 +111,27 @@ def test_render_frames_fixed_size_and_changing_content(draw):
     assert not np.array_equal(images[0][middle], images[1][middle])
 
 
+@pytest.mark.parametrize("draw", ["heatmap", "contour"])
+def test_each_frame_is_its_epoch_drawn_alone(draw):
+    """Frames share one drawn background: nothing of an earlier epoch may show through."""
+    frames = epochs()
+    limits = (0.5, 50.0)
+    together = render_frames(
+        frames, "ppl", draw=draw, xcol="alpha", ycol="beta", size=(320, 240), limits=limits
+    )
+    for image, epoch in zip(together, sorted(frames), strict=True):
+        (alone,) = render_frames(
+            {epoch: frames[epoch]},
+            "ppl",
+            draw=draw,
+            xcol="alpha",
+            ycol="beta",
+            size=(320, 240),
+            limits=limits,
+        )
+        np.testing.assert_array_equal(image, alone)
+
+
 def test_render_frames_keep_layout_when_data_repeat():
     same = bowl(5, 3, xcol="alpha", ycol="beta")
     first, second = render_frames(

@@ -70,24 +70,47 @@ def render_frames(
     ys = np.unique(everything[ycol].to_numpy(dtype=float))
     if draw == "heatmap":
         xs, ys = cell_edges(xs), cell_edges(ys)
+    painter = draw_heatmap if draw == "heatmap" else draw_contour
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes(AXES_RECT)
+    epochs = sorted(frames_by_epoch)
+    # The first epoch's drawing labels the axes and gives the colourbar its bands;
+    # then it goes, and what stays (axes, ticks, colourbar) is drawn once and
+    # restored under every frame: ticks and text are most of a frame's drawing time.
+    fixed = set(ax.get_children())
+    mappable = painter(ax, frames_by_epoch[epochs[0]], metric, limits=limits, xcol=xcol, ycol=ycol)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    if limits is not None:
+        mappable = mappable or ScalarMappable(norm(metric, limits), colour_map(metric))
+        add_colourbar(fig, mappable, metric, cax=fig.add_axes(COLOURBAR_RECT))
+    for artist in set(ax.get_children()) - fixed:
+        artist.remove()
+    title = ax.set_title(" ")
+    title.set_animated(True)
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
     images = []
-    for epoch in sorted(frames_by_epoch):
-        fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
-        canvas = FigureCanvasAgg(fig)
-        ax = fig.add_axes(AXES_RECT)
-        painter = draw_heatmap if draw == "heatmap" else draw_contour
-        mappable = painter(ax, frames_by_epoch[epoch], metric, limits=limits, xcol=xcol, ycol=ycol)
-        ax.set_xlim(xs[0], xs[-1])
+    for epoch in epochs:
+        canvas.restore_region(background)
+        before = set(ax.get_children())
+        painter(ax, frames_by_epoch[epoch], metric, limits=limits, xcol=xcol, ycol=ycol)
+        ax.set_xlim(xs[0], xs[-1])  # the background's ticks were drawn for these
         ax.set_ylim(ys[0], ys[-1])
-        ax.set_title(f"{title_prefix} epoch {epoch}".strip())
-        if limits is not None:
-            mappable = mappable or ScalarMappable(norm(metric, limits), colour_map(metric))
-            add_colourbar(fig, mappable, metric, cax=fig.add_axes(COLOURBAR_RECT))
-        canvas.draw()
+        # In matplotlib's own order: by zorder, ties in the order the artists were added.
+        new = [artist for artist in ax.get_children() if artist not in before]
+        drawn = sorted(new, key=lambda artist: artist.get_zorder())
+        for artist in [*drawn, *ax.spines.values()]:
+            ax.draw_artist(artist)
+        title.set_text(f"{title_prefix} epoch {epoch}".strip())
+        ax.draw_artist(title)
         image = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
         if image.shape != (height, width, 3):
             raise RuntimeError(f"rendered {image.shape[1]}×{image.shape[0]}, not {width}×{height}")
         images.append(image)
+        for artist in drawn:
+            artist.remove()
     return images
 
 
