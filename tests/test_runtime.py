@@ -116,3 +116,23 @@ def test_timing_line_spans_the_process(tmp_path):
     body, times = split_timing(log)
     assert body.endswith("CheckpointError: w.pt: truncated or corrupt file?\n")
     assert times["payload_started"] - times["process_started"] > 0
+
+
+def test_a_job_without_torch_never_imports_it(tmp_path):
+    """Rendering and table scripts: no torch import (most of such a job's time), and
+    the device they are handed is None; a script with torch gets its threads pinned."""
+    script = (
+        "import sys\n"
+        "from prunescape.render import contour_figure\n"
+        "from prunescape.runtime import job\n"
+        "with job(1, sys.argv[1]) as device:\n"
+        "    assert device is None\n"
+        "assert 'torch' not in sys.modules\n"
+        "import torch\n"
+        "with job(1) as device:\n"
+        "    assert device.type == 'cpu' and torch.get_num_threads() == 1\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "job.log")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

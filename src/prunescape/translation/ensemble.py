@@ -50,6 +50,8 @@ from prunescape.translation.training import (
     epoch_metrics,
     fingerprint,
     finish_run,
+    restore_rng_states,
+    rng_states,
     run_ending,
     study_adam,
     tensor_digest,
@@ -189,10 +191,7 @@ def train_ensemble(
             for name, p in params.items():
                 p.copy_(state["params"][name].to(device))
         optimizer.load_state_dict(state["optimizer"])
-        order.set_state(state["rng_order"])
-        torch.set_rng_state(state["rng_torch"])
-        if device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng_cuda"], device)
+        restore_rng_states(state, order, device)
         rows, timing, endings = state["rows"], state["timing"], state["endings"]
         step, start_epoch = state["step"], state["epoch"] + 1
         print(f"resuming after epoch {state['epoch']} from {state_path}", flush=True)
@@ -283,11 +282,8 @@ def _save_state(
         "endings": endings,
         "params": {name: p.detach() for name, p in params.items()},
         "optimizer": optimizer.state_dict(),
-        "rng_order": order.get_state(),
-        "rng_torch": torch.get_rng_state(),
+        **rng_states(order, device),
     }
-    if device.type == "cuda":
-        state["rng_cuda"] = torch.cuda.get_rng_state(device)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         torch.save(state, tmp)

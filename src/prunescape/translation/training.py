@@ -257,10 +257,7 @@ def train(
     if resumed is not None:
         model.load_state_dict(resumed["model"])
         optimizer.load_state_dict(resumed["optimizer"])
-        order.set_state(resumed["rng_order"])
-        torch.set_rng_state(resumed["rng_torch"])
-        if device.type == "cuda":
-            torch.cuda.set_rng_state(resumed["rng_cuda"], device)
+        restore_rng_states(resumed, order, device)
         rows, timing, step = resumed["rows"], resumed["timing"], resumed["step"]
         start_epoch = resumed["epoch"] + 1
         print(f"resuming after epoch {resumed['epoch']} from {run.state}", flush=True)
@@ -385,24 +382,39 @@ def _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, d
         "rows": rows,
         "timing": timing,
         "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "optimizer": to_cpu(optimizer.state_dict()),
-        "rng_order": order.get_state(),
-        "rng_torch": torch.get_rng_state(),
+        "optimizer": _to_cpu(optimizer.state_dict()),
+        **rng_states(order, device),
     }
-    if device.type == "cuda":
-        state["rng_cuda"] = torch.cuda.get_rng_state(device)
     with atomic_path(run.state) as tmp:
         torch.save(state, tmp)
 
 
-def to_cpu(value):
+def rng_states(order: torch.Generator, device: torch.device) -> dict[str, torch.Tensor]:
+    """The random states a resumed run needs: data order, CPU (and GPU) dropout."""
+    states = {"rng_order": order.get_state(), "rng_torch": torch.get_rng_state()}
+    if device.type == "cuda":
+        states["rng_cuda"] = torch.cuda.get_rng_state(device)
+    return states
+
+
+def restore_rng_states(
+    states: dict[str, torch.Tensor], order: torch.Generator, device: torch.device
+) -> None:
+    """Put back what :func:`rng_states` saved."""
+    order.set_state(states["rng_order"])
+    torch.set_rng_state(states["rng_torch"])
+    if device.type == "cuda":
+        torch.cuda.set_rng_state(states["rng_cuda"], device)
+
+
+def _to_cpu(value):
     """Tensors inside nested dicts and lists moved to the CPU (optimiser states)."""
     if isinstance(value, torch.Tensor):
         return value.detach().cpu()
     if isinstance(value, dict):
-        return {k: to_cpu(v) for k, v in value.items()}
+        return {k: _to_cpu(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [to_cpu(v) for v in value]
+        return [_to_cpu(v) for v in value]
     return value
 
 
