@@ -1,7 +1,9 @@
 """Cache the landscape's fixed evaluation subset as padded batches.
 
 Whole sentences from the start of the split until landscape.eval_tokens target
-tokens are counted (the tokens a loss is averaged over), or the whole split.
+tokens are counted (the tokens a loss is averaged over), or the whole split. They
+are batched in order of length, so batches carry little padding: every grid point,
+line point and Hessian-vector product computes on them.
 """
 
 from itertools import accumulate
@@ -24,7 +26,7 @@ with job(snakemake.threads, snakemake.log[0]):
             f"fewer than landscape.eval_tokens = {wanted}; using the whole split",
             flush=True,
         )
-    indices = list(range(count))
+    indices = data.length_key[:count].sort(stable=True).indices.tolist()
     size = snakemake.params.batch_size
     batches = [data.collate(indices[i : i + size]) for i in range(0, count, size)]
     save_batches(snakemake.output[0], batches)
