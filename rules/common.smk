@@ -16,6 +16,7 @@ from prunescape.translation.multi30k import SHA256 as MULTI30K_SHA256
 from prunescape.workflow import (
     check_config,
     check_run_folder,
+    instability_rates,
     run_config_text,
 )
 
@@ -49,6 +50,10 @@ TICKET_MODELS = [
     f"{init}-{rate}" for rate in TICKET_RATES for init in config["tickets"]["inits"]
 ]
 E3_MODELS = ["baseline", *TICKET_MODELS]
+# The instability test (Frankle et al. 2020): these w0 tickets are trained a second
+# time, from the same init and mask, in another data order.
+REORDERED = f"{SEED_DIR}/reordered"
+REORDERED_MODELS = [f"w0-{rate}" for rate in instability_rates(config)]
 LANDSCAPE = f"{RUN}/landscape"
 LANDSCAPE_SEED = f"{SEED_DIR}/landscape"
 E2 = f"{SEED_DIR}/e2"
@@ -152,27 +157,32 @@ def ticket_inits(wildcards):
     return inits
 
 
-def ticket_members(wildcards):
-    """One seed's tickets in training order: name, init arm, mask file, run folder."""
-    return [
-        {
-            "name": name,
-            "init": name.rsplit("-", 1)[0],
-            "masks": f"{MASKS}/rate_{name.rsplit('-', 1)[1]}.pt".format(
-                seed=wildcards.seed
-            ),
-            "folder": f"{MODELS}/{name}".format(seed=wildcards.seed),
-        }
-        for name in TICKET_MODELS
-    ]
+def ticket_members(models, root):
+    """A params function: one seed's tickets ``models`` in training order, each with its
+    init arm, mask file and run folder under ``root``."""
+
+    def members(wildcards):
+        return [
+            {
+                "name": name,
+                "init": name.rsplit("-", 1)[0],
+                "masks": f"{MASKS}/rate_{name.rsplit('-', 1)[1]}.pt".format(
+                    seed=wildcards.seed
+                ),
+                "folder": f"{root}/{name}".format(seed=wildcards.seed),
+            }
+            for name in models
+        ]
+
+    return members
 
 
-def ticket_outputs():
-    """Every ticket's run files and test scores, named ``<file>_<ticket>`` (w0_30:
-    the w0 ticket at 30 %)."""
+def ticket_outputs(models, root):
+    """The tickets' run files and test scores, named ``<file>_<ticket>`` (w0_30: the
+    w0 ticket at 30 %)."""
     outputs = {}
-    for name in TICKET_MODELS:
-        folder = f"{MODELS}/{name}"
+    for name in models:
+        folder = f"{root}/{name}"
         files = {
             **train_outputs(folder),
             "bleu": f"{folder}/bleu.json",
@@ -219,6 +229,38 @@ LANDSCAPE_RUN_INPUTS = {
 }
 
 
+def line_pairs(wildcards):
+    """One seed's pairs of models joined by a line: each ticket's two inits on one
+    mask, the baseline and each ticket, each reordered w0 ticket and its original."""
+    final = f"{MODELS}/{{model}}/final.pt"
+    pairs = [
+        ("same mask", f"w0-{rate}", f"random-{rate}", final, final)
+        for rate in TICKET_RATES
+        if {f"w0-{rate}", f"random-{rate}"} <= set(TICKET_MODELS)
+    ]
+    pairs += [("from the baseline", "baseline", t, final, final) for t in TICKET_MODELS]
+    pairs += [
+        ("data order", name, f"{name} reordered", final, f"{REORDERED}/{name}/final.pt")
+        for name in REORDERED_MODELS
+    ]
+    return [
+        {
+            "kind": kind,
+            "a": a,
+            "b": b,
+            "a_path": a_path.format(seed=wildcards.seed, model=a),
+            "b_path": b_path.format(seed=wildcards.seed, model=b),
+        }
+        for kind, a, b, a_path, b_path in pairs
+    ]
+
+
+def line_inputs(wildcards):
+    return sorted(
+        {path for p in line_pairs(wildcards) for path in (p["a_path"], p["b_path"])}
+    )
+
+
 def landscape_runs():
     """Every (seed, model) landscape with its grid and Hessian files, for the collector."""
     return [
@@ -227,6 +269,7 @@ def landscape_runs():
             "model": model,
             "grids": f"{RUN}/seed_{seed}/landscape/{model}/grids.csv",
             "hessian": f"{RUN}/seed_{seed}/landscape/{model}/hessian.csv",
+            "path": f"{RUN}/seed_{seed}/landscape/{model}/trajectory_path.csv",
         }
         for seed in SEEDS
         for model in E3_MODELS
@@ -400,6 +443,7 @@ def render_targets():
             metric=METRICS,
             ext=["mp4", "gif", "html"],
         ),
+        rules.landscape_measures.output,
         rules.viewer.output,
         rules.results_summary.output,
     ]

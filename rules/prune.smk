@@ -37,7 +37,7 @@ rule retrain_tickets:
         references=rules.translation_data.output.references,
         schedule=schedule_choice,
     output:
-        **ticket_outputs(),
+        **ticket_outputs(TICKET_MODELS, MODELS),
     log:
         f"{MODELS}/logs/tickets.log",
     benchmark:
@@ -53,7 +53,7 @@ rule retrain_tickets:
         device=DEVICE,
         model=lookup(dpath="model", within=config),
         train=lookup(dpath="train", within=config),
-        tickets=ticket_members,
+        tickets=ticket_members(TICKET_MODELS, MODELS),
         state_dir=f"{MODELS}/.tickets_resume",
         random_seed=seed_params("random-init"),
         order_seed=seed_params("order"),
@@ -88,3 +88,46 @@ rule tickets_comparison:
         acc_targets=lookup(dpath="tickets/acc_targets", within=config),
     script:
         "../scripts/tickets_comparison.py"
+
+
+# The instability test's second retraining: same w0 and mask, another data order.
+if REORDERED_MODELS:
+
+    rule retrain_reordered:
+        input:
+            masks=expand(
+                f"{MASKS}/rate_{{rate}}.pt",
+                rate=instability_rates(config),
+                allow_missing=True,
+            ),
+            init=[rules.train_baseline.output.w0],
+            train=rules.translation_data.output.train,
+            val=rules.translation_data.output.val,
+            test=rules.translation_data.output.test,
+            vocab=rules.translation_data.output.vocab,
+            references=rules.translation_data.output.references,
+            schedule=schedule_choice,
+        output:
+            **ticket_outputs(REORDERED_MODELS, REORDERED),
+        log:
+            f"{REORDERED}/logs/tickets.log",
+        benchmark:
+            f"{REORDERED}/benchmarks/tickets.tsv"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=train_runtime,
+            gpu=GPUS,
+        params:
+            device=DEVICE,
+            model=lookup(dpath="model", within=config),
+            train=lookup(dpath="train", within=config),
+            tickets=ticket_members(REORDERED_MODELS, REORDERED),
+            state_dir=f"{REORDERED}/.tickets_resume",
+            random_seed=seed_params("random-init"),
+            order_seed=seed_params("reordered-order"),
+            rewind_epoch=None,
+        script:
+            "../scripts/retrain_tickets.py"

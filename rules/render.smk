@@ -94,6 +94,45 @@ rule landscape_video:
         "../scripts/render_landscape_video.py"
 
 
+rule landscape_measures:
+    input:
+        hessian=rules.landscape_collect.output.hessian,
+        lines=rules.landscape_collect.output.lines,
+        paths=rules.landscape_collect.output.paths,
+        trajectories=expand(
+            rules.landscape_model.output.trajectory, seed=RENDER_SEED, model=E3_MODELS
+        ),
+    output:
+        spectrum=report(
+            f"{FIGURES}/hessian_spectrum.png",
+            caption="../report/hessian_spectrum.rst",
+            category="E3 landscape measures",
+        ),
+        lines=report(
+            f"{FIGURES}/interpolation.png",
+            caption="../report/interpolation.rst",
+            category="E3 landscape measures",
+        ),
+        trajectories=report(
+            f"{FIGURES}/trajectories.png",
+            caption="../report/trajectories.rst",
+            category="E3 landscape measures",
+        ),
+    log:
+        f"{FIGURES}/logs/measures.log",
+    localrule: True
+    conda:
+        ENV
+    threads: 1
+    resources:
+        jobstep_slots=0,
+    params:
+        seed=RENDER_SEED,
+        models=E3_MODELS,
+    script:
+        "../scripts/render_landscape_measures.py"
+
+
 rule viewer:
     input:
         landscapes=rules.landscape_collect.output.viewer,
@@ -126,6 +165,8 @@ rule results_summary:
         e2_surfaces=expand(rules.e2_surfaces.output.surfaces, seed=E2_SEEDS),
         landscapes=rules.landscape_collect.output.tidy,
         hessian=rules.landscape_collect.output.hessian,
+        barriers=rules.landscape_collect.output.barriers,
+        paths=rules.landscape_collect.output.paths,
         tune=[rules.tune_choice.output.choice] if TUNED else [],
     output:
         markdown=f"{RUN}/summary.md",

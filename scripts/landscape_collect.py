@@ -1,4 +1,5 @@
-"""Gather every (seed, model) landscape: the tidy grids, the viewer's CSV, the Hessians."""
+"""Gather every (seed, model) landscape: the tidy grids, the viewer's CSV, the Hessians,
+the trajectory paths; and every seed's lines and barriers."""
 
 import pandas as pd
 
@@ -9,17 +10,29 @@ from prunescape.runtime import job
 
 def labelled(path: str, run: dict) -> pd.DataFrame:
     frame = pd.read_csv(path)
-    frame.insert(0, "model", run["model"])
+    if "model" in run:
+        frame.insert(0, "model", run["model"])
     frame.insert(0, "seed", run["seed"])
     return frame
 
 
+def gathered(key: str) -> pd.DataFrame:
+    return pd.concat([labelled(run[key], run) for run in runs], ignore_index=True)
+
+
+def seeded(paths: list[str]) -> pd.DataFrame:
+    pairs = zip(paths, snakemake.params.seeds, strict=True)
+    return pd.concat([labelled(path, {"seed": seed}) for path, seed in pairs], ignore_index=True)
+
+
 with job(snakemake.threads, snakemake.log[0]):
     runs = snakemake.params.runs
-    tidy = pd.concat([labelled(run["grids"], run) for run in runs], ignore_index=True)
-    hessian = pd.concat([labelled(run["hessian"], run) for run in runs], ignore_index=True)
+    tidy = gathered("grids")
     write_csv(snakemake.output.tidy, tidy)
-    write_csv(snakemake.output.hessian, hessian)
+    write_csv(snakemake.output.hessian, gathered("hessian"))
+    write_csv(snakemake.output.paths, gathered("path"))
+    write_csv(snakemake.output.lines, seeded(snakemake.input.lines))
+    write_csv(snakemake.output.barriers, seeded(snakemake.input.barriers))
     # The viewer tells seeds apart by the model's label.
     seeded = tidy.assign(model=tidy["model"] + " seed " + tidy["seed"].astype(str))
     write_csv(snakemake.output.viewer, viewer_frame(seeded.drop(columns="seed")))

@@ -1,13 +1,18 @@
 """Landscapes of one seed's model: every epoch and scale of its grid (or one row block
-of each, as a tile job), and, in the model's job, the Hessian spectrum of its last epoch.
+of each, as a tile job); in the model's job also the Hessian spectrum at each of
+those epochs and the loss surface on the plane of its training trajectory.
 
 The first seed's model draws ``landscape.epochs`` (its figures and videos are
 rendered); the other seeds draw ``landscape.replicate_epochs``."""
 
 from pathlib import Path
 
+import pandas as pd
+
 from prunescape.io import load_checkpoint, read_json, write_csv
 from prunescape.landscape import (
+    GRID_COLUMNS,
+    PATH_COLUMNS,
     epoch_weights_path,
     grid_coordinates,
     hessian_spectrum,
@@ -15,6 +20,7 @@ from prunescape.landscape import (
     run_epochs,
     run_grids,
     run_plane,
+    trajectory_landscape,
     undefined_spectrum,
 )
 from prunescape.runtime import job
@@ -68,20 +74,43 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
     else:
         write_csv(snakemake.output.grids, grids)
         hessian = cfg["hessian"]
-        if status["diverged"]:
-            print(f"WARNING: {name} (seed {seed}) diverged: its Hessian is left undefined")
-            spectrum = undefined_spectrum(hessian["top_k"])
-        else:
-            load_parameters(model, final)
-            spectrum = hessian_spectrum(
-                model,
-                batches,
-                differentiable_sums,
-                k=hessian["top_k"],
-                seed=derive_seed(seed, "hessian", name),
-                masks=masks,
-                tol=hessian["tol"],
-                trace_samples=tuple(hessian["trace_samples"]),
+        spectra = []
+        for epoch in epochs:
+            if status["diverged"] and epoch == status["epochs_run"]:
+                print(f"WARNING: {name} (seed {seed}) diverged: its last Hessian is undefined")
+                spectrum = undefined_spectrum(hessian["top_k"])
+            else:
+                load_parameters(model, load_checkpoint(epoch_weights_path(folder, epoch))[0])
+                spectrum = hessian_spectrum(
+                    model,
+                    batches,
+                    differentiable_sums,
+                    k=hessian["top_k"],
+                    seed=derive_seed(seed, "hessian", name, epoch),
+                    masks=masks,
+                    tol=hessian["tol"],
+                    trace_samples=tuple(hessian["trace_samples"]),
+                )
+            spectra.append(spectrum.assign(epoch=epoch))
+        columns = ["epoch", *spectra[0].columns.drop("epoch")]
+        write_csv(snakemake.output.hessian, pd.concat(spectra, ignore_index=True)[columns])
+        steps = run_epochs(cfg["trajectory_epochs"], status["epochs_run"])
+        if status["diverged"] or len(steps) < 3:
+            print(
+                f"WARNING: {name} (seed {seed}) has no trajectory plane: "
+                + ("it diverged" if status["diverged"] else f"only epochs {steps} to span it")
             )
-        spectrum.insert(0, "epoch", status["epochs_run"])
-        write_csv(snakemake.output.hessian, spectrum)
+            surface, path = pd.DataFrame(columns=GRID_COLUMNS), pd.DataFrame(columns=PATH_COLUMNS)
+        else:
+            surface, path = trajectory_landscape(
+                model,
+                {epoch: load_checkpoint(epoch_weights_path(folder, epoch))[0] for epoch in steps},
+                final,
+                batches,
+                batch_sums,
+                resolution=tuple(cfg["resolution"]),
+                masks=masks,
+                points_per_pass=cfg["points_per_pass"],
+            )
+        write_csv(snakemake.output.trajectory, surface)
+        write_csv(snakemake.output.path, path)

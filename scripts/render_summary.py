@@ -32,6 +32,8 @@ with job(snakemake.threads, snakemake.log[0]):
         run=snakemake.params.run,
         setup=setup_sentence(snakemake.params.run, **snakemake.params.setup, schedule=schedule),
         e2_rate=snakemake.params.e2_rate,
+        barriers=pd.read_csv(snakemake.input.barriers),
+        paths=pd.read_csv(snakemake.input.paths),
     )
     write_text(snakemake.output.markdown, document.to_markdown())
     write_text(snakemake.output.html, document.to_html())

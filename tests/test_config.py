@@ -22,6 +22,9 @@ from prunescape.workflow import changed_keys
         ({"attention": {"model": {"d_model": 10, "heads": 4}}}, "attention.model.d_model"),
         ({"data": {"source": "synthetic", "train_pairs": 100}}, "data.train_pairs"),
         ({"tune": {"lr_muls": [0.1, 0.1000001]}}, "tune.lr_muls"),
+        ({"tickets": {"instability_rates": [30]}}, "tickets.instability_rates"),
+        ({"tickets": {"inits": ["random"], "instability_rates": [80]}}, "instability_rates"),
+        ({"landscape": {"line": {"range": [0.1, 1.2]}}}, "landscape.line.range"),
     ],
 )
 def test_bad_config_fails_before_any_job(tmp_path, overrides, expected):
@@ -59,7 +62,15 @@ def _rules_booking_gpus(output: str) -> set[str]:
         ("auto", set()),
         (
             "cuda",
-            {"tune_lr", "train_baseline", "retrain_tickets", "e2_retrain", "landscape_model"},
+            {
+                "tune_lr",
+                "train_baseline",
+                "retrain_tickets",
+                "retrain_reordered",
+                "e2_retrain",
+                "landscape_model",
+                "landscape_lines",
+            },
         ),
     ],
 )
@@ -113,3 +124,13 @@ def test_changed_keys_are_dotted_and_cover_added_and_removed():
     new = {"a": {"b": 1, "c": [1, 3]}, "added": {"x": 0}}
     assert changed_keys(old, new) == ["a.c", "added.x", "gone"]
     assert changed_keys(old, old) == []
+
+
+def test_instability_rates_default_to_the_highest_ticket_rate_of_the_w0_arm():
+    from prunescape.workflow import instability_rates
+
+    tickets = {"rates": [30, 80], "inits": ["w0", "random"], "instability_rates": None}
+    assert instability_rates({"tickets": tickets}) == [80]
+    assert instability_rates({"tickets": {**tickets, "inits": ["random"]}}) == []
+    assert instability_rates({"tickets": {**tickets, "instability_rates": []}}) == []
+    assert instability_rates({"tickets": {**tickets, "instability_rates": [30]}}) == [30]

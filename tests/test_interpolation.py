@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 
 from prunescape.landscape import (
+    barrier_row,
     classification_sums,
     interpolate,
     line_points,
@@ -97,3 +99,20 @@ def test_barrier_needs_both_endpoints():
     frame = line(lambda w: w**2, 0.0, 1.0)
     with pytest.raises(ValueError, match="t = 0 and t = 1"):
         loss_barrier(frame[frame.t != 1.0])
+
+
+def test_barrier_row_reads_both_ends_and_both_barriers():
+    # Loss: a hump of 1 above the chord from 2 to 4 at t = 0.5; error: rises by 0.3
+    # above its chord (0.1 → 0.2) at t = 0.25.
+    frame = pd.DataFrame(
+        {
+            "t": [-0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25],
+            "loss": [9.0, 2.0, 2.5, 4.0, 3.5, 4.0, 9.0],
+            "acc": [0.0, 0.9, 0.575, 0.85, 0.825, 0.8, 0.0],
+        }
+    )
+    row = barrier_row(frame)
+    assert row["loss_a"] == 2.0 and row["loss_b"] == 4.0
+    assert row["loss_barrier"] == pytest.approx(1.0) and row["loss_barrier_t"] == 0.5
+    assert row["error_a"] == pytest.approx(0.1) and row["error_b"] == pytest.approx(0.2)
+    assert row["error_barrier"] == pytest.approx(0.3) and row["error_barrier_t"] == 0.25

@@ -12,10 +12,12 @@ from scipy import stats
 from prunescape.stats import AGREES, DISAGREES, INCONCLUSIVE, NOT_TESTED
 from prunescape.summary.landscape import (
     LOSS_TOLERANCE,
+    barrier_table,
     grid_table,
     hessian_measures,
     hessian_table,
     landscape_claims,
+    trajectory_table,
 )
 
 SEEDS = (0, 1, 2)
@@ -184,3 +186,45 @@ def test_grid_table_reads_each_runs_last_epoch_and_averages_seeds():
     assert table.loc["baseline", "mean curvature"] == pytest.approx(2 * (1.0 + 3.0) / 2)
     assert table.loc["baseline", "own loss (centre)"] == pytest.approx(0.5)
     assert table.loc["w0-80", "loss range"] == pytest.approx(0.5 * 2)
+
+
+def test_barrier_table_gives_the_mean_and_student_t_interval_over_seeds():
+    barriers = pd.DataFrame(
+        {
+            "seed": [0, 1, 2, 0],
+            "kind": ["data order"] * 3 + ["same mask"],
+            "a": ["w0-80"] * 4,
+            "b": ["w0-80 reordered"] * 3 + ["random-80"],
+            "loss_a": [1.0, 2.0, 3.0, 1.0],
+            "loss_b": [1.5, 2.5, 3.5, 1.2],
+            "loss_barrier": [0.1, 0.2, 0.3, 4.0],
+            "error_barrier": [0.01, 0.01, 0.01, np.nan],
+        }
+    )
+    table = barrier_table(barriers).set_index("line")
+    stable = table.loc["w0-80 → w0-80 reordered"]
+    assert stable["seeds"] == 3 and stable["loss at a"] == 2.0 and stable["loss at b"] == 2.5
+    half = stats.t.ppf(0.975, 2) * 0.1 / math.sqrt(3)  # sd of (0.1, 0.2, 0.3) is 0.1
+    assert stable["loss barrier (95 % CI)"] == f"0.2 [{0.2 - half:+.3g}, {0.2 + half:+.3g}]"
+    assert stable["error barrier (95 % CI)"].startswith("0.01 [+0.01, +0.01]")
+    single = table.loc["w0-80 → random-80"]
+    assert single["loss barrier (95 % CI)"] == "4 [no interval: n < 2]"
+    assert single["error barrier (95 % CI)"] == "n/a"
+
+
+def test_trajectory_table_averages_the_explained_variance_over_seeds():
+    paths = pd.DataFrame(
+        {
+            "seed": [0, 0, 0, 1, 1, 1, 1],
+            "model": ["w0-80"] * 3 + ["w0-80"] * 4,
+            "epoch": [0, 1, 2, 0, 1, 2, 3],
+            "x": 0.0,
+            "y": 0.0,
+            "explained_x": [0.8] * 3 + [0.6] * 4,
+            "explained_y": [0.1] * 3 + [0.3] * 4,
+        }
+    )
+    row = trajectory_table(paths).iloc[0]
+    assert row["model"] == "w0-80" and row["seeds"] == 2 and row["checkpoints"] == 4
+    assert row["PC 1 explained"] == pytest.approx(0.7)
+    assert row["PC 2 explained"] == pytest.approx(0.2)

@@ -236,3 +236,52 @@ def test_each_model_is_drawn_at_its_own_last_epoch():
     drawn = last_epochs(tidy)
     assert drawn.groupby("model")["epoch"].unique().map(list).to_dict() == {"a": [2], "b": [4]}
     assert len(drawn) == 2 * 9
+
+
+def test_measure_figures_draw_every_panel_and_say_what_is_missing(tmp_path):
+    from prunescape.render.measures import lines_figure, spectrum_figure, trajectory_figure
+
+    spectra = pd.DataFrame(
+        [
+            (seed, model, epoch, quantity, 0, value)
+            for seed in (0, 1)
+            for model in ("baseline", "w0-80")
+            for epoch in ((0, 5) if seed == 0 else (5,))
+            for quantity, value in (
+                ("loss", 1.0),
+                ("kept_weights", 100.0),
+                ("eigenvalue", 2.0 + seed),
+                ("trace", np.nan if model == "w0-80" else 50.0),
+            )
+        ],
+        columns=["seed", "model", "epoch", "quantity", "index", "value"],
+    )
+    fig = spectrum_figure(spectra, ["baseline", "w0-80"], seed=0)
+    by_epoch, lam, _ = fig.axes[:3]
+    assert [len(line.get_xdata()) for line in by_epoch.get_lines()] == [2, 2]
+    assert [patch.get_height() for patch in lam.patches] == [2.5, 2.5]
+    save_figure(fig, tmp_path / "spectrum.png")
+
+    ts = np.linspace(-0.2, 1.2, 8)
+    lines = pd.concat(
+        pd.DataFrame({"seed": seed, "kind": kind, "a": "w0-80", "b": b, "t": ts, "loss": ts + seed})
+        for seed in (0, 1)
+        for kind, b in (("same mask", "random-80"), ("data order", "w0-80 reordered"))
+    )
+    fig = lines_figure(lines)
+    assert [ax.get_title() for ax in fig.axes] == ["same mask (2 seeds)", "data order (2 seeds)"]
+    mean = fig.axes[0].get_lines()[0].get_ydata()
+    np.testing.assert_allclose(mean, ts + 0.5)  # the mean of the two seeds
+    save_figure(fig, tmp_path / "lines.png")
+
+    path = pd.DataFrame({"epoch": [0, 1, 2], "x": [1.0, 0.5, 0.0], "y": [0.2, -0.1, 0.0]}).assign(
+        explained_x=0.75, explained_y=0.2
+    )
+    empty = pd.DataFrame(columns=path.columns)
+    fig = trajectory_figure(
+        {"baseline": bowl(5, 5), "w0-80": bowl(0, 0)[:0]}, {"baseline": path, "w0-80": empty}
+    )
+    assert fig.axes[0].get_title() == "baseline: 75 % + 20 %"
+    assert "no trajectory plane" in fig.axes[1].texts[0].get_text()
+    save_figure(fig, tmp_path / "trajectories.png")
+    assert iio.imread(tmp_path / "trajectories.png").shape[1] > 2 * 400

@@ -14,6 +14,7 @@ from prunescape.landscape import (
     parameter_centre,
     path_range,
     pooled_sums,
+    trajectory_landscape,
     trajectory_plane,
 )
 
@@ -120,3 +121,30 @@ def test_too_few_or_flat_checkpoints_are_refused():
     line = [{n: final[n] + k * torch.ones_like(final[n]) for n in final} for k in range(4)]
     with pytest.raises(ValueError, match="two dimensions"):
         trajectory_plane(line, final)
+
+
+def test_trajectory_landscape_is_centred_on_the_final_weights_and_covers_the_path():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
+    final = parameter_centre(model)
+    g = torch.Generator().manual_seed(4)
+    steps = [{n: torch.randn(p.shape, generator=g) for n, p in final.items()} for _ in range(2)]
+    checkpoints = {
+        epoch: {n: final[n] + a * steps[0][n] + b * steps[1][n] for n in final}
+        for epoch, (a, b) in enumerate([(1.0, 0.5), (0.6, 0.6), (0.2, 0.3), (0.0, 0.0)])
+    }
+    batches = [(torch.randn(9, 4, generator=g), torch.randint(0, 3, (9,), generator=g))]
+    surface, path = trajectory_landscape(
+        model, checkpoints, final, batches, classification_sums, resolution=(5, 3), progress=False
+    )
+    found = trajectory_plane([checkpoints[e] for e in range(4)], final)
+    assert path["epoch"].tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(path[["x", "y"]].to_numpy(), found.coords)
+    assert path["explained_x"].iloc[0] == pytest.approx(found.explained[0])
+    assert len(surface) == 15 and sorted(set(surface.y)) == pytest.approx(
+        [-abs(found.coords[:, 1]).max() * 1.2, 0, abs(found.coords[:, 1]).max() * 1.2]
+    )
+    with torch.no_grad():
+        own = pooled_sums(model.eval(), batches, classification_sums)[0]
+    centre = surface[(surface.x == 0) & (surface.y == 0)]
+    assert centre.loss_sum.iloc[0] == pytest.approx(float(own), rel=1e-6)

@@ -180,17 +180,87 @@ def test_landscapes_and_hessians(tiny_run):
     assert grid["ppl"].to_numpy() == pytest.approx(np.exp(grid["loss_sum"] / grid["count"]))
     hessian = pd.read_csv(tiny_run / "landscape" / "hessian.csv")
     assert len(hessian.groupby(["seed", "model"])) == 6
+    # One spectrum per epoch drawn: the same epochs as the grids.
+    for (seed, model), spectra in hessian.groupby(["seed", "model"]):
+        drawn = tidy[(tidy.seed == seed) & (tidy.model == model)]["epoch"]
+        assert sorted(set(spectra["epoch"])) == sorted(set(drawn))
     top = hessian[(hessian.quantity == "eigenvalue") & (hessian["index"] == 0)]
     assert (top["value"] > 0).all()
-    # The Hessian's loss is the trained model's own loss: the grid's centre.
+    # The Hessian's loss is the trained model's own loss: the grid's centre, per epoch.
     own = hessian[
         (hessian.quantity == "loss") & (hessian.seed == 0) & (hessian.model == "baseline")
-    ]
-    centre = grid[(grid.x == 0) & (grid.y == 0)]
-    assert own["value"].iloc[0] == pytest.approx(centre["loss"].iloc[0], rel=1e-6)
+    ].set_index("epoch")["value"]
+    assert own.index.tolist() == sorted(set(tidy[tidy.seed == 0]["epoch"]) & set(own.index))
+    for epoch, loss in own.items():
+        at = tidy[(tidy.seed == 0) & (tidy.model == "baseline") & (tidy.scale == 1.0)]
+        centre = at[(at.epoch == epoch) & (at.x == 0) & (at.y == 0)]
+        assert loss == pytest.approx(centre["loss"].iloc[0], rel=1e-6)
     viewer = pd.read_csv(tiny_run / "landscape" / "viewer.csv")
     assert list(viewer.columns[:4]) == ["id", "x", "y", "loss"]
     assert viewer["id"].nunique() == tidy.groupby(["seed", "model", "epoch", "scale"]).ngroups
+
+
+def test_lines_between_models_and_their_barriers(tiny_run):
+    lines = pd.read_csv(tiny_run / "landscape" / "lines.csv")
+    pairs = lines.groupby(["kind", "a", "b"]).size().index.tolist()
+    assert sorted(pairs) == [
+        ("data order", "w0-80", "w0-80 reordered"),
+        ("from the baseline", "baseline", "random-80"),
+        ("from the baseline", "baseline", "w0-80"),
+        ("same mask", "w0-80", "random-80"),
+    ]
+    tidy = pd.read_csv(tiny_run / "landscape" / "landscapes.csv")
+    barriers = pd.read_csv(tiny_run / "landscape" / "barriers.csv").set_index(["seed", "a", "b"])
+    for (seed, a, b), line in lines.groupby(["seed", "a", "b"]):
+        assert line["t"].tolist() == pytest.approx(np.arange(-4, 25) / 20)  # 29 points
+        # The ends are the two models' final weights: t = 0 is a's own loss, the
+        # centre of its landscape at its last epoch.
+        own = tidy[(tidy.seed == seed) & (tidy.model == a) & (tidy.scale == 1.0)]
+        own = own[(own.epoch == own.epoch.max()) & (own.x == 0) & (own.y == 0)]
+        start = line[line.t == 0]
+        assert start["loss"].iloc[0] == pytest.approx(own["loss"].iloc[0], rel=1e-6)
+        inside = line[(line.t >= 0) & (line.t <= 1)]
+        end = line[line.t == 1]["loss"].iloc[0]
+        chord = (1 - inside.t) * start["loss"].iloc[0] + inside.t * end
+        row = barriers.loc[(seed, a, b)]
+        assert row["loss_barrier"] == pytest.approx((inside["loss"] - chord).max(), abs=1e-6)
+        assert row["loss_a"] == pytest.approx(start["loss"].iloc[0])
+    # A random init on the same mask lies in another basin; the reordered w0 ticket
+    # starts from the very same weights and ends elsewhere.
+    assert (barriers.xs("random-80", level="b")["loss_barrier"] > 0).all()
+    seed_dir = tiny_run / "seed_0"
+    first, _ = load_checkpoint(seed_dir / "models" / "w0-80" / "w0.pt")
+    second, _ = load_checkpoint(seed_dir / "reordered" / "w0-80" / "w0.pt")
+    assert all(torch.equal(first[name], second[name]) for name in first)
+    first, _ = load_checkpoint(seed_dir / "models" / "w0-80" / "final.pt")
+    second, _ = load_checkpoint(seed_dir / "reordered" / "w0-80" / "final.pt")
+    assert not all(torch.equal(first[name], second[name]) for name in first)
+    status = json.loads((seed_dir / "reordered" / "w0-80" / "run.json").read_text())
+    assert status["model_name"] == "w0-80"
+
+
+def test_trajectories_of_every_model(tiny_run):
+    paths = pd.read_csv(tiny_run / "landscape" / "trajectory_paths.csv")
+    assert len(paths.groupby(["seed", "model"])) == 6
+    for (seed, model), path in paths.groupby(["seed", "model"]):
+        status = json.loads((tiny_run / f"seed_{seed}" / "models" / model / "run.json").read_text())
+        assert path["epoch"].tolist() == list(range(status["epochs_run"] + 1))
+        # Coordinates are displacements from the final weights: the last checkpoint is 0.
+        assert path[["x", "y"]].iloc[-1].tolist() == pytest.approx([0, 0], abs=1e-5)
+        explained = path[["explained_x", "explained_y"]].iloc[0]
+        assert 0 < explained["explained_y"] <= explained["explained_x"] <= 1
+        assert explained.sum() <= 1 + 1e-9
+        surface = pd.read_csv(tiny_run / f"seed_{seed}" / "landscape" / model / "trajectory.csv")
+        assert len(surface) == 15  # the landscape's 5 × 3 resolution
+        # The plane is centred on the final weights: its (0, 0) is the model's own loss.
+        tidy = pd.read_csv(tiny_run / "landscape" / "landscapes.csv")
+        own = tidy[(tidy.seed == seed) & (tidy.model == model) & (tidy.scale == 1.0)]
+        own = own[(own.epoch == own.epoch.max()) & (own.x == 0) & (own.y == 0)]
+        centre = surface[(surface.x == 0) & (surface.y == 0)]
+        assert centre["loss"].iloc[0] == pytest.approx(own["loss"].iloc[0], rel=1e-6)
+        # The grid covers the whole path.
+        assert surface["x"].max() >= path["x"].abs().max()
+        assert surface["y"].max() >= path["y"].abs().max()
 
 
 def test_e2_surfaces_and_videos(tiny_run):
@@ -240,8 +310,17 @@ def test_landscape_figures_videos_viewer_and_summary(tiny_run):
     assert summary.startswith("# Results of run tiny")
     for text in ("## At a glance", "n=2 seeds: Adam+RedLR (", ") > SGD (", "w0-80", "random-80"):
         assert text in summary
+    for text in (
+        "## E3: lines between models",
+        "w0-80 → w0-80 reordered",
+        "## E3: training trajectories",
+    ):
+        assert text in summary
     html = (tiny_run / "summary.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<table>" in html
+    for name in ("hessian_spectrum", "interpolation", "trajectories"):
+        png = iio.imread(figures / f"{name}.png")
+        assert png.shape[1] > 2 * png.shape[0]  # panels side by side
 
 
 def test_report_contains_every_page(tiny_run, tmp_path):
@@ -253,7 +332,13 @@ def test_report_contains_every_page(tiny_run, tmp_path):
     result = snakemake(workdir, config, "--report", str(report))
     assert result.returncode == 0, result.stderr[-3000:]
     text = report.read_text(errors="replace")
-    for name in ("summary.html", "viewer.html", "scale_0.2_loss.html", "curves.png"):
+    for name in (
+        "summary.html",
+        "viewer.html",
+        "scale_0.2_loss.html",
+        "curves.png",
+        "interpolation.png",
+    ):
         assert name in text
 
 
@@ -285,7 +370,15 @@ def test_a_diverging_run_finishes_the_workflow_and_says_so(tmp_path):
     table = pd.read_csv(run / "tickets" / "comparison.csv")
     assert table["diverged"].all()
     hessian = pd.read_csv(run / "landscape" / "hessian.csv")
-    assert hessian.loc[hessian["quantity"] != "loss", "value"].isna().all()
+    last = hessian[hessian["epoch"] == 1]  # the diverged epoch; the init's is finite
+    assert last.loc[last["quantity"] != "loss", "value"].isna().all()
+    assert hessian.loc[hessian["epoch"] == 0, "value"].notna().all()
+    paths = pd.read_csv(run / "landscape" / "trajectory_paths.csv")
+    assert paths.empty  # two checkpoints and a diverged end span no plane
+    assert (
+        "has no trajectory plane: it diverged"
+        in (run / "seed_0" / "landscape" / "logs" / "baseline.log").read_text()
+    )
     summary = (run / "summary.md").read_text()
     verdict_lines = [line for line in summary.splitlines() if "not tested (diverged: " in line]
     assert any("seed 0 baseline" in line for line in verdict_lines)

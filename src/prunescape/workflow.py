@@ -20,6 +20,15 @@ def _require(condition: bool, key: str, expected: str, value: Any) -> None:
         raise ConfigError(f"config key {key}: expected {expected}, got {value!r}")
 
 
+def instability_rates(config: dict) -> list[int]:
+    """The ticket rates of the instability test: as configured, or by default (null) the
+    highest ticket rate when the w0 arm is trained."""
+    tickets = config["tickets"]
+    if tickets["instability_rates"] is not None:
+        return list(tickets["instability_rates"])
+    return [max(tickets["rates"])] if "w0" in tickets["inits"] else []
+
+
 def check_config(config: dict) -> None:
     """Cross-key checks: divisibility of model sizes and the like."""
     model = config["attention"]["model"]
@@ -54,6 +63,21 @@ def check_config(config: dict) -> None:
     missing = sorted(set(config["tickets"]["rates"]) - set(config["prune"]["rates"]))
     _require(not missing, "tickets.rates", "rates listed in prune.rates", missing)
     tickets = config["tickets"]
+    unknown = sorted(set(instability_rates(config)) - set(tickets["rates"]))
+    _require(not unknown, "tickets.instability_rates", "rates listed in tickets.rates", unknown)
+    _require(
+        not instability_rates(config) or "w0" in tickets["inits"],
+        "tickets.instability_rates",
+        "an empty list unless tickets.inits has w0 (the test retrains the w0 ticket)",
+        tickets["instability_rates"],
+    )
+    low, high = config["landscape"]["line"]["range"]
+    _require(
+        low <= 0 and high >= 1,
+        "landscape.line.range",
+        "[low, high] with low <= 0 and high >= 1 (a line's barrier needs t = 0 and t = 1)",
+        [low, high],
+    )
     if "rewind" in tickets["inits"]:
         epoch = tickets["rewind_epoch"]
         _require(

@@ -43,8 +43,10 @@ from prunescape.landscape.hessian import (
     undefined_spectrum,
 )
 from prunescape.landscape.interpolation import (
+    BARRIER_COLUMNS,
     LINE_COLUMNS,
     Barrier,
+    barrier_row,
     interpolate,
     line_points,
     loss_barrier,
@@ -64,12 +66,20 @@ from prunescape.landscape.tiles import (
     tile_rows,
     viewer_frame,
 )
-from prunescape.landscape.trajectory import TrajectoryPlane, path_range, trajectory_plane
+from prunescape.landscape.trajectory import (
+    PATH_COLUMNS,
+    TrajectoryPlane,
+    path_range,
+    trajectory_landscape,
+    trajectory_plane,
+)
 
 __all__ = [
+    "BARRIER_COLUMNS",
     "GRID_COLUMNS",
     "LINE_COLUMNS",
     "NORMS",
+    "PATH_COLUMNS",
     "PLANES",
     "RUN_GRID_COLUMNS",
     "SPECTRUM_COLUMNS",
@@ -81,6 +91,7 @@ __all__ = [
     "NonFiniteCurvature",
     "TraceEstimate",
     "TrajectoryPlane",
+    "barrier_row",
     "centre_included",
     "classification_sums",
     "difference_direction",
@@ -112,6 +123,7 @@ __all__ = [
     "run_tile",
     "save_directions",
     "tile_rows",
+    "trajectory_landscape",
     "trajectory_plane",
     "undefined_spectrum",
     "viewer_frame",

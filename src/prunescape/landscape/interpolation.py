@@ -79,3 +79,42 @@ def loss_barrier(frame: pd.DataFrame, column: str = "loss") -> Barrier:
     excess = (inside[column] - chord).to_numpy()
     peak = int(np.argmax(excess))
     return Barrier(float(excess[peak]), float(inside.t.iloc[peak]))
+
+
+BARRIER_COLUMNS = (
+    "loss_a",
+    "loss_b",
+    "loss_barrier",
+    "loss_barrier_t",
+    "error_a",
+    "error_b",
+    "error_barrier",
+    "error_barrier_t",
+)
+
+
+def barrier_row(frame: pd.DataFrame) -> dict[str, float]:
+    """A line's end losses and errors (1 − accuracy) and the barrier of each.
+
+    The error barrier is the instability test's measure (Frankle et al. 2020): two
+    networks are linearly connected when it is about zero.
+    """
+    errors = frame.assign(error=1.0 - frame["acc"])
+    ends = errors.set_index("t").loc[[0.0, 1.0]]
+    loss, error = loss_barrier(errors, "loss"), loss_barrier(errors, "error")
+    return dict(
+        zip(
+            BARRIER_COLUMNS,
+            (
+                float(ends["loss"].iloc[0]),
+                float(ends["loss"].iloc[1]),
+                loss.height,
+                loss.t,
+                float(ends["error"].iloc[0]),
+                float(ends["error"].iloc[1]),
+                error.height,
+                error.t,
+            ),
+            strict=True,
+        )
+    )

@@ -8,13 +8,21 @@ planes are nearly orthogonal to the path; this one holds most of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
+from torch import nn
+
+from prunescape.landscape.evaluation import BatchSums
+from prunescape.landscape.grid import evaluate_grid, grid_coordinates
 
 Tensors = Mapping[str, torch.Tensor]
+
+PATH_COLUMNS = ("epoch", "x", "y", "explained_x", "explained_y")
 
 
 @dataclass(frozen=True)
@@ -98,3 +106,52 @@ def path_range(coords: np.ndarray, margin: float = 0.2) -> tuple[tuple[float, fl
     reach = np.abs(np.asarray(coords, dtype=float)).max(axis=0) * (1 + margin)
     reach = np.where(reach > 0, reach, 1.0)
     return tuple((-float(r), float(r)) for r in reach)
+
+
+def trajectory_landscape(
+    model: nn.Module,
+    checkpoints: Mapping[int, Tensors],
+    final: Tensors,
+    batches: Iterable[Any],
+    batch_sums: BatchSums,
+    *,
+    resolution: tuple[int, int] = (11, 11),
+    masks: Tensors | None = None,
+    margin: float = 0.2,
+    points_per_pass: int = 1,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The loss surface on a run's trajectory plane and the path drawn on it.
+
+    ``checkpoints`` maps epoch → weights (w0 as epoch 0; the final epoch may be
+    among them). Returns the grid (``evaluate_grid``'s columns, centred on
+    ``final``, covering the path with ``margin`` to spare, in units of parameter
+    distance) and the path: one row per checkpoint with its epoch, (x, y) and the
+    two components' explained-variance ratios.
+    """
+    epochs = sorted(checkpoints)
+    found = trajectory_plane([checkpoints[e] for e in epochs], final, masks=masks)
+    (xlo, xhi), (ylo, yhi) = path_range(found.coords, margin)
+    xs, ys = grid_coordinates(xlo, xhi, resolution[0], ylo, yhi, resolution[1])
+    grid = evaluate_grid(
+        model,
+        final,
+        found.directions,
+        xs,
+        ys,
+        batches,
+        batch_sums,
+        progress=progress,
+        points_per_pass=points_per_pass,
+    )
+    path = pd.DataFrame(
+        {
+            "epoch": epochs,
+            "x": found.coords[:, 0],
+            "y": found.coords[:, 1],
+            "explained_x": found.explained[0],
+            "explained_y": found.explained[1],
+        },
+        columns=list(PATH_COLUMNS),
+    )
+    return grid, path

@@ -32,7 +32,13 @@ from prunescape.summary.e1 import (
 )
 from prunescape.summary.e2 import e2_claims, e2_table, point_name, point_ranks
 from prunescape.summary.e3 import e3_claims, e3_table
-from prunescape.summary.landscape import grid_table, hessian_table, landscape_claims
+from prunescape.summary.landscape import (
+    barrier_table,
+    grid_table,
+    hessian_table,
+    landscape_claims,
+    trajectory_table,
+)
 
 
 def setup_sentence(
@@ -66,6 +72,8 @@ def results_summary(
     run: str,
     setup: str = "",
     e2_rate: int | None = None,
+    barriers: pd.DataFrame | None = None,
+    paths: pd.DataFrame | None = None,
 ) -> Document:
     """The results page: claims at a glance, then each experiment's numbers."""
     models = list(tickets["model"])
@@ -173,4 +181,28 @@ def results_summary(
     if not grid.empty:
         doc.table(grid, digits=4)
     doc.bullets([f"{c.study}: {c.measured} (**{c.verdict}**)" for c in land])
+
+    if barriers is not None and not barriers.empty:
+        doc.heading("E3: lines between models")
+        doc.paragraph(
+            "Descriptive, no verdict (the study states no claim on them): the loss along "
+            "(1 − t)·a + t·b on the landscape's evaluation subset, with the final weights of "
+            "each run. Barrier = the largest rise of the loss (or of the error, 1 − token "
+            "accuracy) above the straight line between its values at a and b, for t in "
+            "[0, 1]: 0 means the two models are linearly connected. Same mask: a w0 ticket "
+            "and the random-init ticket of its mask; data order: a w0 ticket and its second "
+            "retraining from the same init in another data order (the instability test of "
+            "Frankle et al. 2020, where an error barrier near 0 means stable). Means over "
+            "seeds with their 95 % Student-t interval:"
+        )
+        doc.table(barrier_table(barriers), digits=4)
+    if paths is not None and not paths.empty:
+        doc.heading("E3: training trajectories")
+        doc.paragraph(
+            "The plane of the first two principal components of each run's epoch checkpoints "
+            "(displacements from its final weights; Li et al. 2018, section 7) and the share "
+            "of the path's variance it holds, means over seeds. A path that lies in a plane "
+            "(shares near 1) is drawn faithfully on the trajectory figure."
+        )
+        doc.table(trajectory_table(paths, models), digits=3)
     return doc

@@ -389,3 +389,53 @@ def landscape_claims(hessian: pd.DataFrame, models: list[str] | None = None) -> 
             sharpness_comparison,
         )
     return claims
+
+
+# --- lines between models and trajectories: descriptive ------------------------------------
+
+
+def _interval_text(values: np.ndarray, digits: int = 3) -> str:
+    """``0.012 [−0.004, +0.028]``: the mean over seeds with its 95 % Student-t interval."""
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return "n/a"
+    mean = paired_difference(values, np.zeros_like(values))
+    if not math.isfinite(mean.low):
+        return f"{num(mean.mean_diff, digits)} [no interval: n < 2]"
+    return f"{num(mean.mean_diff, digits)} [{mean.low:+.{digits}g}, {mean.high:+.{digits}g}]"
+
+
+def barrier_table(barriers: pd.DataFrame) -> pd.DataFrame:
+    """Per line (kind, a → b): seeds, end losses, and the loss and error barriers as the
+    mean over seeds with its 95 % interval (a description: the study states no claim)."""
+    rows = []
+    for (kind, a, b), runs in barriers.groupby(["kind", "a", "b"], sort=False):
+        rows.append(
+            {
+                "line": f"{a} → {b}",
+                "kind": kind,
+                "seeds": len(runs),
+                "loss at a": runs["loss_a"].mean(),
+                "loss at b": runs["loss_b"].mean(),
+                "loss barrier (95 % CI)": _interval_text(runs["loss_barrier"].to_numpy(float)),
+                "error barrier (95 % CI)": _interval_text(runs["error_barrier"].to_numpy(float)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def trajectory_table(paths: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:
+    """Per model: how much of its training path the trajectory plane holds, over seeds."""
+    rows = []
+    for model in model_order(models, paths["model"]):
+        runs = paths[paths["model"] == model].groupby("seed").first()
+        rows.append(
+            {
+                "model": model,
+                "seeds": len(runs),
+                "checkpoints": int(paths[paths["model"] == model].groupby("seed").size().max()),
+                "PC 1 explained": runs["explained_x"].mean(),
+                "PC 2 explained": runs["explained_y"].mean(),
+            }
+        )
+    return pd.DataFrame(rows)
