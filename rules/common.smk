@@ -51,7 +51,7 @@ TICKET_MODELS = [
 ]
 E3_MODELS = ["baseline", *TICKET_MODELS]
 # The instability test (Frankle et al. 2020): these w0 tickets are trained a second
-# time, from the same init and mask, in another data order.
+# time, from the same init and mask, in another data order and dropout seed.
 REORDERED = f"{SEED_DIR}/reordered"
 REORDERED_MODELS = [f"w0-{rate}" for rate in instability_rates(config)]
 LANDSCAPE = f"{RUN}/landscape"
@@ -230,8 +230,8 @@ LANDSCAPE_RUN_INPUTS = {
 
 
 def line_pairs(wildcards):
-    """One seed's pairs of models joined by a line: each ticket's two inits on one
-    mask, the baseline and each ticket, each reordered w0 ticket and its original."""
+    """One seed's pairs of models joined by a line: the w0 and the random-init ticket
+    of one mask, the baseline and each ticket, each reordered w0 ticket and its original."""
     final = f"{MODELS}/{{model}}/final.pt"
     pairs = [
         ("same mask", f"w0-{rate}", f"random-{rate}", final, final)
@@ -256,13 +256,15 @@ def line_pairs(wildcards):
 
 
 def line_inputs(wildcards):
+    """The final weights of every model a line of the seed ends at."""
     return sorted(
         {path for p in line_pairs(wildcards) for path in (p["a_path"], p["b_path"])}
     )
 
 
 def landscape_runs():
-    """Every (seed, model) landscape with its grid and Hessian files, for the collector."""
+    """Every (seed, model) landscape with its grid, Hessian and trajectory-path files,
+    for the collector."""
     return [
         {
             "seed": seed,

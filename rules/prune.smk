@@ -90,7 +90,8 @@ rule tickets_comparison:
         "../scripts/tickets_comparison.py"
 
 
-# The instability test's second retraining: same w0 and mask, another data order.
+# The instability test's second retraining: same w0 and mask, another data order and
+# dropout seed.
 if REORDERED_MODELS:
 
     rule retrain_reordered:

@@ -34,5 +34,5 @@ with job(snakemake.threads, snakemake.log[0]):
     write_csv(snakemake.output.lines, seeded(snakemake.input.lines))
     write_csv(snakemake.output.barriers, seeded(snakemake.input.barriers))
     # The viewer tells seeds apart by the model's label.
-    seeded = tidy.assign(model=tidy["model"] + " seed " + tidy["seed"].astype(str))
-    write_csv(snakemake.output.viewer, viewer_frame(seeded.drop(columns="seed")))
+    labelled_models = tidy.assign(model=tidy["model"] + " seed " + tidy["seed"].astype(str))
+    write_csv(snakemake.output.viewer, viewer_frame(labelled_models.drop(columns="seed")))

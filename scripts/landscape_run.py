@@ -1,6 +1,7 @@
 """Landscapes of one seed's model: every epoch and scale of its grid (or one row block
 of each, as a tile job); in the model's job also the Hessian spectrum at each of
-those epochs and the loss surface on the plane of its training trajectory.
+those epochs and the last, and the path of its training on the path's PCA plane
+(with the loss surface on that plane for the first seed, which is rendered).
 
 The first seed's model draws ``landscape.epochs`` (its figures and videos are
 rendered); the other seeds draw ``landscape.replicate_epochs``."""
@@ -21,6 +22,7 @@ from prunescape.landscape import (
     run_grids,
     run_plane,
     trajectory_landscape,
+    trajectory_path,
     undefined_spectrum,
 )
 from prunescape.runtime import job
@@ -75,7 +77,8 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
         write_csv(snakemake.output.grids, grids)
         hessian = cfg["hessian"]
         spectra = []
-        for epoch in epochs:
+        # The verdicts read every seed's last epoch, drawn or not.
+        for epoch in sorted({*epochs, status["epochs_run"]}):
             if status["diverged"] and epoch == status["epochs_run"]:
                 print(f"WARNING: {name} (seed {seed}) diverged: its last Hessian is undefined")
                 spectrum = undefined_spectrum(hessian["top_k"])
@@ -95,22 +98,26 @@ with job(snakemake.threads, snakemake.log[0], snakemake.params.device) as device
         columns = ["epoch", *spectra[0].columns.drop("epoch")]
         write_csv(snakemake.output.hessian, pd.concat(spectra, ignore_index=True)[columns])
         steps = run_epochs(cfg["trajectory_epochs"], status["epochs_run"])
+        surface, path = pd.DataFrame(columns=GRID_COLUMNS), pd.DataFrame(columns=PATH_COLUMNS)
         if status["diverged"] or len(steps) < 3:
             print(
                 f"WARNING: {name} (seed {seed}) has no trajectory plane: "
                 + ("it diverged" if status["diverged"] else f"only epochs {steps} to span it")
             )
-            surface, path = pd.DataFrame(columns=GRID_COLUMNS), pd.DataFrame(columns=PATH_COLUMNS)
         else:
-            surface, path = trajectory_landscape(
-                model,
-                {epoch: load_checkpoint(epoch_weights_path(folder, epoch))[0] for epoch in steps},
-                final,
-                batches,
-                batch_sums,
-                resolution=tuple(cfg["resolution"]),
-                masks=masks,
-                points_per_pass=cfg["points_per_pass"],
-            )
+            checkpoints = {e: load_checkpoint(epoch_weights_path(folder, e))[0] for e in steps}
+            if rendered:
+                surface, path = trajectory_landscape(
+                    model,
+                    checkpoints,
+                    final,
+                    batches,
+                    batch_sums,
+                    resolution=tuple(cfg["resolution"]),
+                    masks=masks,
+                    points_per_pass=cfg["points_per_pass"],
+                )
+            else:  # the path only: the figure draws the first seed's surface
+                path = trajectory_path(checkpoints, final, masks=masks)
         write_csv(snakemake.output.trajectory, surface)
         write_csv(snakemake.output.path, path)

@@ -205,11 +205,12 @@ def test_barrier_table_gives_the_mean_and_student_t_interval_over_seeds():
     stable = table.loc["w0-80 → w0-80 reordered"]
     assert stable["seeds"] == 3 and stable["loss at a"] == 2.0 and stable["loss at b"] == 2.5
     half = stats.t.ppf(0.975, 2) * 0.1 / math.sqrt(3)  # sd of (0.1, 0.2, 0.3) is 0.1
-    assert stable["loss barrier (95 % CI)"] == f"0.2 [{0.2 - half:+.3g}, {0.2 + half:+.3g}]"
-    assert stable["error barrier (95 % CI)"].startswith("0.01 [+0.01, +0.01]")
+    expected = f"0.2 [{0.2 - half:+.3g}, {0.2 + half:+.3g}] (n=3)"
+    assert stable["loss barrier (95 % CI)"] == expected
+    assert stable["error barrier (95 % CI)"] == "0.01 [+0.01, +0.01] (n=3)"
     single = table.loc["w0-80 → random-80"]
     assert single["loss barrier (95 % CI)"] == "4 [no interval: n < 2]"
-    assert single["error barrier (95 % CI)"] == "n/a"
+    assert single["error barrier (95 % CI)"] == "n/a (no finite value)"
 
 
 def test_trajectory_table_averages_the_explained_variance_over_seeds():

@@ -15,6 +15,7 @@ from prunescape.landscape import (
     path_range,
     pooled_sums,
     trajectory_landscape,
+    trajectory_path,
     trajectory_plane,
 )
 
@@ -148,3 +149,4 @@ def test_trajectory_landscape_is_centred_on_the_final_weights_and_covers_the_pat
         own = pooled_sums(model.eval(), batches, classification_sums)[0]
     centre = surface[(surface.x == 0) & (surface.y == 0)]
     assert centre.loss_sum.iloc[0] == pytest.approx(float(own), rel=1e-6)
+    assert trajectory_path(checkpoints, final).equals(path)  # the same path, no evaluation

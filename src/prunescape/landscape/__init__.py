@@ -71,6 +71,7 @@ from prunescape.landscape.trajectory import (
     TrajectoryPlane,
     path_range,
     trajectory_landscape,
+    trajectory_path,
     trajectory_plane,
 )
 
@@ -124,6 +125,7 @@ __all__ = [
     "save_directions",
     "tile_rows",
     "trajectory_landscape",
+    "trajectory_path",
     "trajectory_plane",
     "undefined_spectrum",
     "viewer_frame",

@@ -129,8 +129,7 @@ def trajectory_landscape(
     distance) and the path: one row per checkpoint with its epoch, (x, y) and the
     two components' explained-variance ratios.
     """
-    epochs = sorted(checkpoints)
-    found = trajectory_plane([checkpoints[e] for e in epochs], final, masks=masks)
+    found, path = _plane_and_path(checkpoints, final, masks)
     (xlo, xhi), (ylo, yhi) = path_range(found.coords, margin)
     xs, ys = grid_coordinates(xlo, xhi, resolution[0], ylo, yhi, resolution[1])
     grid = evaluate_grid(
@@ -144,6 +143,21 @@ def trajectory_landscape(
         progress=progress,
         points_per_pass=points_per_pass,
     )
+    return grid, path
+
+
+def trajectory_path(
+    checkpoints: Mapping[int, Tensors], final: Tensors, *, masks: Tensors | None = None
+) -> pd.DataFrame:
+    """:func:`trajectory_landscape`'s path table alone: no model evaluation."""
+    return _plane_and_path(checkpoints, final, masks)[1]
+
+
+def _plane_and_path(
+    checkpoints: Mapping[int, Tensors], final: Tensors, masks: Tensors | None
+) -> tuple[TrajectoryPlane, pd.DataFrame]:
+    epochs = sorted(checkpoints)
+    found = trajectory_plane([checkpoints[e] for e in epochs], final, masks=masks)
     path = pd.DataFrame(
         {
             "epoch": epochs,
@@ -154,4 +168,4 @@ def trajectory_landscape(
         },
         columns=list(PATH_COLUMNS),
     )
-    return grid, path
+    return found, path

@@ -191,7 +191,8 @@ def results_summary(
             "accuracy) above the straight line between its values at a and b, for t in "
             "[0, 1]: 0 means the two models are linearly connected. Same mask: a w0 ticket "
             "and the random-init ticket of its mask; data order: a w0 ticket and its second "
-            "retraining from the same init in another data order (the instability test of "
+            "retraining from the same init in another data order and dropout seed (the "
+            "instability test of "
             "Frankle et al. 2020, where an error barrier near 0 means stable). Means over "
             "seeds with their 95 % Student-t interval:"
         )

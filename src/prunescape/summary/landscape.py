@@ -31,6 +31,7 @@ from prunescape.stats import (
     INCONCLUSIVE,
     NOT_TESTED,
     directional_verdict,
+    mean_interval,
     paired_difference,
 )
 from prunescape.summary.claims import Claim, num
@@ -395,14 +396,15 @@ def landscape_claims(hessian: pd.DataFrame, models: list[str] | None = None) -> 
 
 
 def _interval_text(values: np.ndarray, digits: int = 3) -> str:
-    """``0.012 [−0.004, +0.028]``: the mean over seeds with its 95 % Student-t interval."""
+    """``0.012 [−0.004, +0.028] (n=3)``: the mean over the finite values (seeds) with its
+    95 % Student-t interval."""
     values = values[np.isfinite(values)]
     if not values.size:
-        return "n/a"
-    mean = paired_difference(values, np.zeros_like(values))
-    if not math.isfinite(mean.low):
-        return f"{num(mean.mean_diff, digits)} [no interval: n < 2]"
-    return f"{num(mean.mean_diff, digits)} [{mean.low:+.{digits}g}, {mean.high:+.{digits}g}]"
+        return "n/a (no finite value)"
+    mean, low, high = mean_interval(values)
+    if not math.isfinite(low):
+        return f"{num(mean, digits)} [no interval: n < 2]"
+    return f"{num(mean, digits)} [{low:+.{digits}g}, {high:+.{digits}g}] (n={values.size})"
 
 
 def barrier_table(barriers: pd.DataFrame) -> pd.DataFrame:
