@@ -98,6 +98,7 @@ rule landscape_measures:
     input:
         hessian=rules.landscape_collect.output.hessian,
         lines=rules.landscape_collect.output.lines,
+        barriers=rules.landscape_collect.output.barriers,
         paths=rules.landscape_collect.output.paths,
         trajectories=expand(
             rules.landscape_model.output.trajectory, seed=RENDER_SEED, model=E3_MODELS

@@ -10,7 +10,8 @@ with job(snakemake.threads, snakemake.log[0]):
     seed, models = snakemake.params.seed, snakemake.params.models
     hessian = pd.read_csv(snakemake.input.hessian)
     save_figure(spectrum_figure(hessian, models, seed), snakemake.output.spectrum)
-    save_figure(lines_figure(pd.read_csv(snakemake.input.lines)), snakemake.output.lines)
+    lines, barriers = pd.read_csv(snakemake.input.lines), pd.read_csv(snakemake.input.barriers)
+    save_figure(lines_figure(lines, barriers), snakemake.output.lines)
     paths = pd.read_csv(snakemake.input.paths)
     surfaces = dict(zip(models, map(pd.read_csv, snakemake.input.trajectories), strict=True))
     drawn = {model: paths[(paths["seed"] == seed) & (paths["model"] == model)] for model in models}

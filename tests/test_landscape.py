@@ -8,6 +8,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -534,3 +535,17 @@ def test_readme_example_runs(tmp_path, monkeypatch):
     )
     assert len(pd.read_csv(tmp_path / "landscape.csv")) == 63
     assert (tmp_path / "directions.pt").is_file()
+
+
+def test_readme_sharpness_example_runs(capsys):
+    section = DOC.read_text().split("### Sharpness, barriers and training paths", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    namespace: dict = {}
+    exec(compile(code, str(DOC), "exec"), namespace)
+    line, surface, steps = namespace["line"], namespace["surface"], namespace["steps"]
+    assert line.t.min() == pytest.approx(-0.2) and line.t.max() == pytest.approx(1.2)
+    assert steps["epoch"].tolist() == [1, 2, 3, 4, 5]
+    # The one-call trajectory and the step-by-step one are the same surface.
+    assert len(surface) == 121
+    np.testing.assert_allclose(surface["loss"], namespace["grid"]["loss"], rtol=1e-12)
+    assert "eigenvalue" in capsys.readouterr().out

@@ -268,8 +268,13 @@ def test_measure_figures_draw_every_panel_and_say_what_is_missing(tmp_path):
         for seed in (0, 1)
         for kind, b in (("same mask", "random-80"), ("data order", "w0-80 reordered"))
     )
-    fig = lines_figure(lines)
+    barriers = pd.DataFrame(
+        {"a": "w0-80", "b": ["random-80", "random-80"], "loss_barrier": [1.0, 2.0]}
+    )
+    fig = lines_figure(lines, barriers)
     assert [ax.get_title() for ax in fig.axes] == ["same mask (2 seeds)", "data order (2 seeds)"]
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["w0-80 → random-80 (barrier 1.5)"]
     mean = fig.axes[0].get_lines()[0].get_ydata()
     np.testing.assert_allclose(mean, ts + 0.5)  # the mean of the two seeds
     save_figure(fig, tmp_path / "lines.png")

@@ -63,9 +63,10 @@ def spectrum_figure(hessian: pd.DataFrame, models: list[str], seed: int) -> Figu
     return fig
 
 
-def lines_figure(lines: pd.DataFrame) -> Figure:
+def lines_figure(lines: pd.DataFrame, barriers: pd.DataFrame | None = None) -> Figure:
     """Loss along each line, mean over seeds with the seeds' range as a band, one panel
-    per kind of pair; the ends t = 0 and t = 1 are the two models."""
+    per kind of pair; the ends t = 0 and t = 1 are the two models. With ``barriers``
+    (``barriers.csv``), each legend entry gives the line's mean loss barrier."""
     kinds = [kind for kind in LINE_KINDS if kind in set(lines["kind"])]
     fig, axes = plt.subplots(1, max(len(kinds), 1), figsize=(4.8 * max(len(kinds), 1), 4.2))
     axes = np.atleast_1d(axes)
@@ -78,7 +79,11 @@ def lines_figure(lines: pd.DataFrame) -> Figure:
             pair = of_kind[(of_kind["a"] == a) & (of_kind["b"] == b)]
             spread = pair.groupby("t")["loss"].agg(["mean", "min", "max"])
             colour = colours[f"{a} → {b}"]
-            ax.plot(spread.index, spread["mean"], color=colour, label=f"{a} → {b}")
+            label = f"{a} → {b}"
+            if barriers is not None:
+                heights = barriers.loc[(barriers["a"] == a) & (barriers["b"] == b), "loss_barrier"]
+                label += f" (barrier {heights.mean():.3g})"
+            ax.plot(spread.index, spread["mean"], color=colour, label=label)
             ax.fill_between(spread.index, spread["min"], spread["max"], color=colour, alpha=0.2)
         for end in (0.0, 1.0):
             ax.axvline(end, color="grey", linewidth=0.6, linestyle=":")
