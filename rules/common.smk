@@ -231,7 +231,8 @@ LANDSCAPE_RUN_INPUTS = {
 
 def line_pairs(wildcards):
     """One seed's pairs of models joined by a line: the w0 and the random-init ticket
-    of one mask, the baseline and each ticket, each reordered w0 ticket and its original."""
+    of one mask, the baseline and each ticket, a reordered w0 ticket and its original.
+    """
     final = f"{MODELS}/{{model}}/final.pt"
     pairs = [
         ("same mask", f"w0-{rate}", f"random-{rate}", final, final)
