@@ -90,18 +90,25 @@ def test_path_range_is_symmetric_and_covers_the_path():
     assert path_range(np.zeros((3, 2))) == ((-1.0, 1.0), (-1.0, 1.0))
 
 
-def test_grid_points_on_the_path_are_the_checkpoints():
+def model_path(seed: int):
+    """A small MLP, four checkpoints in a plane through its weights (the last one the
+    final weights), and one batch of data."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
     final = parameter_centre(model)
-    g = torch.Generator().manual_seed(3)
+    g = torch.Generator().manual_seed(seed)
     steps = [{n: torch.randn(p.shape, generator=g) for n, p in final.items()} for _ in range(2)]
     checkpoints = [
         {n: final[n] + a * steps[0][n] + b * steps[1][n] for n in final}
         for a, b in [(1.0, 0.5), (0.6, 0.6), (0.2, 0.3), (0.0, 0.0)]
     ]
-    result = trajectory_plane(checkpoints, final)
     batches = [(torch.randn(9, 4, generator=g), torch.randint(0, 3, (9,), generator=g))]
+    return model, final, checkpoints, batches
+
+
+def test_grid_points_on_the_path_are_the_checkpoints():
+    model, final, checkpoints, batches = model_path(seed=3)
+    result = trajectory_plane(checkpoints, final)
     x, y = result.coords[0]
     frame = evaluate_grid(
         model, final, result.directions, [x], [y], batches, classification_sums, progress=False
@@ -125,16 +132,8 @@ def test_too_few_or_flat_checkpoints_are_refused():
 
 
 def test_trajectory_landscape_is_centred_on_the_final_weights_and_covers_the_path():
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
-    final = parameter_centre(model)
-    g = torch.Generator().manual_seed(4)
-    steps = [{n: torch.randn(p.shape, generator=g) for n, p in final.items()} for _ in range(2)]
-    checkpoints = {
-        epoch: {n: final[n] + a * steps[0][n] + b * steps[1][n] for n in final}
-        for epoch, (a, b) in enumerate([(1.0, 0.5), (0.6, 0.6), (0.2, 0.3), (0.0, 0.0)])
-    }
-    batches = [(torch.randn(9, 4, generator=g), torch.randint(0, 3, (9,), generator=g))]
+    model, final, listed, batches = model_path(seed=4)
+    checkpoints = dict(enumerate(listed))
     surface, path = trajectory_landscape(
         model, checkpoints, final, batches, classification_sums, resolution=(5, 3), progress=False
     )
