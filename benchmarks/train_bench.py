@@ -35,7 +35,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -44,6 +47,7 @@ import torch.nn.functional as F
 from reference_transformer import ReferenceTransformer
 from torch.utils.flop_counter import FlopCounterMode
 
+from prunescape.runtime import keep_freed_memory
 from prunescape.translation import corpus, multi30k
 from prunescape.translation.batching import Batch, Batcher, eval_metrics
 from prunescape.translation.corpus import PAD
@@ -51,7 +55,7 @@ from prunescape.translation.evaluation import greedy_decode
 from prunescape.translation.model import Transformer, TransformerConfig, count_parameters
 from prunescape.translation.schedule import learning_rate
 from prunescape.translation.synthetic import generate_corpus
-from prunescape.translation.training import train_step
+from prunescape.translation.training import study_adam, train_step
 
 
 def make_data(args: argparse.Namespace) -> tuple[list[str], dict[str, Batcher]]:
@@ -165,63 +169,103 @@ def reference_eval(model: ReferenceTransformer, batches: list[Batch]) -> list[fl
     return total.tolist()
 
 
-def compare_reference(args: argparse.Namespace) -> None:
-    """(f) Tokens/s of ours and the reference on identical padding-free batches."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.ref_threads)
-    clock = clock_for(args.ref_threads)
-
-    def timed(fn: Callable[[], object]) -> float:
-        start = clock()
-        fn()
-        return clock() - start
-
+def reference_pair(args: argparse.Namespace) -> tuple[Transformer, ReferenceTransformer]:
+    """Both models at the benchmark's size, each initialised from torch seed 0."""
     sizes = dict(d_model=args.d_model, d_inner=args.d_inner, layers=args.layers, heads=args.heads)
     torch.manual_seed(0)
     ours = Transformer(TransformerConfig(vocab_size=args.ref_vocab, **sizes))
     torch.manual_seed(0)
-    reference = ReferenceTransformer(args.ref_vocab, PAD, **sizes)
+    return ours, ReferenceTransformer(args.ref_vocab, PAD, **sizes)
+
+
+def reference_runs(
+    args: argparse.Namespace, side: str, shipped: bool
+) -> dict[str, Callable[[], object]]:
+    """The timed work of one side (f) compares: a training pass and an evaluation pass
+    over the same padding-free batches. ``shipped``: ours with the Adam prunescape
+    trains with; the reference with the Adam of its train.py (torch's default)."""
+    ours, reference = reference_pair(args)
     shape = (args.batch_size, args.ref_length)
     train_batches = random_batches(args.ref_vocab, args.ref_steps, *shape, seed=1)
     eval_batches = random_batches(args.ref_vocab, args.ref_steps, *shape, seed=2)
-    tokens = args.ref_steps * args.batch_size * args.ref_length
+    lr = learning_rate(1, d_model=args.d_model, lr_mul=0.5, warmup=4000)
 
     def adam(m: torch.nn.Module) -> torch.optim.Optimizer:
         return torch.optim.Adam(m.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
 
-    opt_ours, opt_ref = adam(ours), adam(reference)
-    lr = learning_rate(1, d_model=args.d_model, lr_mul=0.5, warmup=4000)
-    runs = {
-        "train": (
-            lambda: [train_step(ours, opt_ours, b, lr, 0.1) for b in train_batches],
-            lambda: [reference_step(reference, opt_ref, b, lr) for b in train_batches],
-        ),
-        "eval": (
-            lambda: eval_metrics(ours, eval_batches),
-            lambda: reference_eval(reference, eval_batches),
-        ),
-    }
-    for fn in (*runs["eval"], *runs["train"]):  # warm-up
-        fn()
-    ours.train()
-    reference.train()
+    if side == "ours":
+        optimizer = study_adam(ours.parameters()) if shipped else adam(ours)
+        runs = {
+            "train": lambda: [train_step(ours, optimizer, b, lr, 0.1) for b in train_batches],
+            "eval": lambda: eval_metrics(ours, eval_batches),
+        }
+    else:
+        optimizer = adam(reference)
+        runs = {
+            "train": lambda: [reference_step(reference, optimizer, b, lr) for b in train_batches],
+            "eval": lambda: reference_eval(reference, eval_batches),
+        }
+    for run in runs.values():  # warm-up
+        run()
+    (ours if side == "ours" else reference).train()
+    return runs
+
+
+def timed_side(args: argparse.Namespace) -> None:
+    """(f) in a child process: one side, set up as its own code runs, prints its times."""
+    torch.set_num_threads(args.ref_threads)
+    if args.ref_side == "ours":
+        keep_freed_memory()  # as every prunescape job does (prunescape.runtime.job)
+    clock = clock_for(args.ref_threads)
+    times = {}
+    for name, run in reference_runs(args, args.ref_side, shipped=True).items():
+        start = clock()
+        run()
+        times[name] = clock() - start
+    print(json.dumps(times))
+
+
+def compare_reference(args: argparse.Namespace) -> None:
+    """(f) Tokens/s of ours and the reference on identical padding-free batches.
+
+    Twice: both models in this one process (the model's code alone: same allocator,
+    same optimiser), then each side in a fresh process of its own, alternating, set
+    up as it runs in practice (prunescape's job runtime and Adam against the
+    reference's defaults), which is how a side-by-side check of the two codes sees them.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.ref_threads)
+    clock = clock_for(args.ref_threads)
+    tokens = args.ref_steps * args.batch_size * args.ref_length
     print(
         f"(f) padding-free, equal work: batch {args.batch_size}×{args.ref_length} tokens, "
         f"vocabulary {args.ref_vocab}, {args.ref_steps} batches × {args.ref_repeats} "
-        f"interleaved repeats, {torch.get_num_threads()} thread(s), "
+        f"interleaved repeats, {args.ref_threads} thread(s), "
         f"{'CPU time' if args.ref_threads == 1 else 'wall time'}"
     )
-    print(f"{'':10}{'ours tok/s':>12}{'ref tok/s':>12}{'ours/ref':>10}  (median of repeats)")
-    for name, (run_ours, run_ref) in runs.items():
-        ratios, ours_rates, ref_rates = [], [], []
-        for _ in range(args.ref_repeats):
-            ours_s, ref_s = timed(run_ours), timed(run_ref)
-            ours_rates.append(tokens / ours_s)
-            ref_rates.append(tokens / ref_s)
-            ratios.append(ref_s / ours_s)
+    same_process = [reference_runs(args, side, shipped=False) for side in ("ours", "reference")]
+    seconds: dict[str, dict[str, list[float]]] = {}
+    for _ in range(args.ref_repeats):
+        for side, runs in zip(("ours", "reference"), same_process, strict=True):
+            for name, run in runs.items():
+                start = clock()
+                run()
+                seconds.setdefault(f"{name}, one process", {}).setdefault(side, []).append(
+                    clock() - start
+                )
+    command = [sys.executable, __file__, *sys.argv[1:], "--ref-side"]
+    for _ in range(args.ref_repeats):
+        for side in ("ours", "reference"):
+            child = subprocess.run([*command, side], capture_output=True, text=True, check=True)
+            for name, value in json.loads(child.stdout.splitlines()[-1]).items():
+                seconds.setdefault(f"{name}, own process", {}).setdefault(side, []).append(value)
+    print(f"{'':22}{'ours tok/s':>12}{'ref tok/s':>12}{'ours/ref':>10}  (median of repeats)")
+    for label, sides in seconds.items():
+        ours_s, ref_s = sides["ours"], sides["reference"]
+        ratios = [r / o for o, r in zip(ours_s, ref_s, strict=True)]
         print(
-            f"{name:10}{statistics.median(ours_rates):12.0f}{statistics.median(ref_rates):12.0f}"
-            f"{statistics.median(ratios):10.2f}"
+            f"{label:22}{tokens / statistics.median(ours_s):12.0f}"
+            f"{tokens / statistics.median(ref_s):12.0f}{statistics.median(ratios):10.2f}"
         )
     torch.set_num_threads(threads)
 
@@ -257,7 +301,12 @@ def main() -> None:
     parser.add_argument("--ref-repeats", type=int, default=5, help="(f) interleaved repeats")
     parser.add_argument("--ref-threads", type=int, default=2, help="(f) torch threads")
     parser.add_argument("--only-reference", action="store_true", help="run (f) only")
+    parser.add_argument("--ref-side", choices=["ours", "reference"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.ref_side:
+        timed_side(args)
+        return
+    keep_freed_memory()  # (a)-(e) time prunescape's training as its jobs run it
     if args.only_reference:
         compare_reference(args)
         return
@@ -300,11 +349,8 @@ def main() -> None:
     matmul_s = min(timed(lambda: torch.mm(a, b)) for _ in range(5))
     peak = 2 * args.matmul**3 / matmul_s
 
-    def adam(m: Transformer) -> torch.optim.Optimizer:
-        return torch.optim.Adam(m.parameters(), lr=0.0, betas=(0.9, 0.98), eps=1e-9)
-
     plain_model = copy.deepcopy(model)
-    optimizer = adam(model)
+    optimizer = study_adam(model.parameters())
 
     # (b) training
     model.train()
@@ -324,7 +370,7 @@ def main() -> None:
 
     # (e) the textbook baseline on the same steps: shuffled batches, full logits
     plain_model.train()
-    plain_optimizer = adam(plain_model)
+    plain_optimizer = study_adam(plain_model.parameters())
     plain_batches = data["train"].batches(args.batch_size, torch.Generator().manual_seed(0))
     plain_batches = (plain_batches * (needed // len(plain_batches) + 1))[:needed]
     plain_s = 0.0

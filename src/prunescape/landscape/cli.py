@@ -28,6 +28,7 @@ from prunescape.landscape.grid import (
 from prunescape.landscape.hessian import hessian_spectrum
 from prunescape.landscape.interpolation import interpolate, line_points, loss_barrier
 from prunescape.landscape.tiles import run_tile, tile_rows
+from prunescape.runtime import keep_freed_memory
 
 USAGE_EXAMPLE = (
     "example: prunescape-landscape --model mypkg.models:make_model --checkpoint model.pt "
@@ -235,6 +236,7 @@ def _line(args: argparse.Namespace, model: nn.Module, center, target, batches, b
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    keep_freed_memory()  # a process of its own: large activations are reused, not remapped
     (nx, ny), (xmin, xmax) = args.grid, args.range
     ymin, ymax = args.yrange or args.range
     xs, ys = grid_coordinates(xmin, xmax, nx, ymin, ymax, ny)
