@@ -191,3 +191,21 @@ class ReferenceTransformer(nn.Module):
         seq_logit = self.trg_word_prj(y)
         seq_logit *= self.d_model**-0.5
         return seq_logit.view(-1, seq_logit.size(2))
+
+
+def train_py_performance(
+    logits: torch.Tensor, gold: torch.Tensor, pad: int, eps: float = 0.1
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``cal_performance`` of the reference's train.py with label smoothing: the loss
+    summed over non-pad tokens (its own smoothing: ``eps`` spread over the n − 1 wrong
+    classes through an explicit one-hot matrix) and the count of correct argmax tokens."""
+    gold = gold.contiguous().view(-1)
+    n_class = logits.size(1)
+    one_hot = torch.zeros_like(logits).scatter(1, gold.view(-1, 1), 1)
+    one_hot = one_hot * (1 - eps) + (1 - one_hot) * eps / (n_class - 1)
+    log_prb = F.log_softmax(logits, dim=1)
+    non_pad_mask = gold.ne(pad)
+    loss = -(one_hot * log_prb).sum(dim=1)
+    loss = loss.masked_select(non_pad_mask).sum()
+    n_correct = logits.max(1)[1].eq(gold).masked_select(non_pad_mask).sum()
+    return loss, n_correct

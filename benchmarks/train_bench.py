@@ -18,8 +18,9 @@ Measures in one run, on real padded batches of the synthetic corpus (CPU by defa
     The gain grows with vocabulary and length spread (try ``--multi30k``);
 (f) equal work against the reference implementation the study forked
     (``reference_transformer.py``): training and evaluation tokens/s of both models on
-    the same padding-free random batches (``--ref-*`` options), repeats interleaved in
-    one process, with ``--ref-threads`` threads (2 by default); the ratios are printed.
+    the same padding-free random batches (``--ref-*`` options), with ``--ref-threads``
+    threads (2 by default): once interleaved in one process (the models alone), once
+    each in its own process as its code runs it; the ratios are printed.
 
 Times are CPU time of this process with one thread (the default: steadiest on a
 shared machine, where it equals wall time when the machine is idle), wall time otherwise.
@@ -44,7 +45,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from reference_transformer import ReferenceTransformer
+from reference_transformer import ReferenceTransformer, train_py_performance
 from torch.utils.flop_counter import FlopCounterMode
 
 from prunescape.runtime import keep_freed_memory
@@ -140,17 +141,30 @@ def random_batches(vocab: int, n: int, size: int, length: int, seed: int) -> lis
 
 
 def reference_step(
-    model: ReferenceTransformer, optimizer: torch.optim.Optimizer, batch: Batch, lr: float
+    model: ReferenceTransformer,
+    optimizer: torch.optim.Optimizer,
+    batch: Batch,
+    lr: float,
+    as_train_py: bool = False,
 ) -> None:
-    """The reference's training step with the loss of ``train_step`` (label smoothing 0.1)."""
+    """The reference model's training step. By default with the work of ``train_step``
+    (the same label-smoothed loss and the correct-token count); ``as_train_py`` as the
+    reference's train.py does it (its one-hot smoothing, summed loss, host syncs)."""
     src, trg = batch
     for group in optimizer.param_groups:
         group["lr"] = lr
     gold = trg[:, 1:].reshape(-1)
-    loss = F.cross_entropy(
-        model(src, trg[:, :-1]), gold, ignore_index=PAD, reduction="sum", label_smoothing=0.1
-    )
     optimizer.zero_grad(set_to_none=True)
+    logits = model(src, trg[:, :-1])
+    if as_train_py:
+        loss, correct = train_py_performance(logits, gold, PAD)
+        loss.backward()
+        optimizer.step()
+        loss.item(), correct.item(), gold.ne(PAD).sum().item()
+        return
+    loss = F.cross_entropy(logits, gold, ignore_index=PAD, reduction="sum", label_smoothing=0.1)
+    with torch.no_grad():
+        (logits.argmax(-1) == gold).sum()
     (loss / gold.numel()).backward()
     optimizer.step()
 
@@ -183,7 +197,7 @@ def reference_runs(
 ) -> dict[str, Callable[[], object]]:
     """The timed work of one side (f) compares: a training pass and an evaluation pass
     over the same padding-free batches. ``shipped``: ours with the Adam prunescape
-    trains with; the reference with the Adam of its train.py (torch's default)."""
+    trains with; the reference's step as its train.py takes it (torch's default Adam)."""
     ours, reference = reference_pair(args)
     shape = (args.batch_size, args.ref_length)
     train_batches = random_batches(args.ref_vocab, args.ref_steps, *shape, seed=1)
@@ -202,7 +216,10 @@ def reference_runs(
     else:
         optimizer = adam(reference)
         runs = {
-            "train": lambda: [reference_step(reference, optimizer, b, lr) for b in train_batches],
+            "train": lambda: [
+                reference_step(reference, optimizer, b, lr, as_train_py=shipped)
+                for b in train_batches
+            ],
             "eval": lambda: reference_eval(reference, eval_batches),
         }
     for run in runs.values():  # warm-up
@@ -228,10 +245,11 @@ def timed_side(args: argparse.Namespace) -> None:
 def compare_reference(args: argparse.Namespace) -> None:
     """(f) Tokens/s of ours and the reference on identical padding-free batches.
 
-    Twice: both models in this one process (the model's code alone: same allocator,
-    same optimiser), then each side in a fresh process of its own, alternating, set
-    up as it runs in practice (prunescape's job runtime and Adam against the
-    reference's defaults), which is how a side-by-side check of the two codes sees them.
+    Twice: both models in this one process doing the same work per step (the models'
+    code alone: same loss, same allocator, same optimiser), then each side in a fresh
+    process of its own, alternating, set up as it runs in practice (prunescape's job
+    runtime and Adam; the reference's train.py step with torch's defaults), which is
+    how a side-by-side check of the two codes sees them.
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(args.ref_threads)
