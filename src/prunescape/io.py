@@ -68,18 +68,27 @@ def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
         frame.to_csv(tmp, index=False, float_format="%.8g", lineterminator="\n")
 
 
+def save_torch(obj: Any, path: str | os.PathLike) -> None:
+    """``torch.save`` atomically, byte for byte the same on every rerun.
+
+    Saved to a path, torch names the archive's inner folder after the file, here the
+    temporary file's random name; saved through a file handle, it names it "archive".
+    """
+    import torch  # here, not at the top: rendering and table jobs start without torch
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(obj, handle)
+
+
 def save_checkpoint(
     path: str | os.PathLike, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
 ) -> None:
     """Save plain tensors plus JSON-able metadata, loadable with ``weights_only=True``."""
-    import torch  # here, not at the top: rendering and table jobs start without torch
-
     payload = {
         "tensors": {k: v.detach().cpu().contiguous() for k, v in tensors.items()},
         "meta": json.loads(json.dumps(meta)),
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    save_torch(payload, path)
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

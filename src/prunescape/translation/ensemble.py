@@ -37,7 +37,7 @@ from torch import nn
 from torch.func import functional_call, vmap
 from tqdm import tqdm
 
-from prunescape.io import atomic_path, save_checkpoint
+from prunescape.io import save_checkpoint, save_torch
 from prunescape.landscape.evaluation import SumsModule, metrics_from_sums
 from prunescape.landscape.grid import stacked_pooled_sums
 from prunescape.translation.batching import Batch, Batcher, batch_sums, token_loss
@@ -284,9 +284,7 @@ def _save_state(
         "optimizer": optimizer.state_dict(),
         **rng_states(order, device),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_torch(state, path)
 
 
 def _load_state(path: Path, key: str, runs: Sequence[RunFolder]) -> dict | None:

@@ -38,7 +38,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from prunescape.io import atomic_path, save_checkpoint, write_csv, write_json
+from prunescape.io import atomic_path, save_checkpoint, save_torch, write_csv, write_json
 from prunescape.landscape.evaluation import metrics_from_sums
 from prunescape.pruning import MaskEnforcer
 from prunescape.translation.batching import Batch, Batcher, eval_metrics, token_loss
@@ -385,8 +385,7 @@ def _save_resume(run, key, model, optimizer, order, rows, timing, step, epoch, d
         "optimizer": _to_cpu(optimizer.state_dict()),
         **rng_states(order, device),
     }
-    with atomic_path(run.state) as tmp:
-        torch.save(state, tmp)
+    save_torch(state, run.state)
 
 
 def rng_states(order: torch.Generator, device: torch.device) -> dict[str, torch.Tensor]:
