@@ -56,7 +56,8 @@ def keep_freed_memory(limit: int = 1 << 30) -> bool:
     A training step's largest tensors (logits over the vocabulary and their gradients)
     pass glibc's mmap threshold (32 MiB at most), so by default every step maps them
     afresh, faults in each page and unmaps them when freed. Measured on a 2-core CPU
-    at vocabulary 8,000 (``benchmarks/train_bench.py``), that was a sixth of a step.
+    at vocabulary 8,000 (``benchmarks/train_bench.py``), that was a sixth to a third
+    of a training step.
     With the mmap and trim thresholds raised, freed memory stays in the heap for the
     next step; PyTorch's CPU tuning guide gets the same by preloading jemalloc or
     tcmalloc. The numbers computed do not change. Returns whether the allocator took
