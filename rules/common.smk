@@ -336,6 +336,16 @@ def e2_metrics(wildcards):
     return [point["metrics"] for point in e2_points(wildcards)]
 
 
+# Job order on few cores: training gates most of the DAG (masks, tickets, landscapes,
+# E2 axes), so it goes first; the rendered seed's landscape jobs are the longest left
+# after it, so they start before the other seeds' short ones and do not end the run alone.
+TRAINING_PRIORITY = 2
+
+
+def landscape_priority(wildcards):
+    return 1 if int(wildcards.seed) == RENDER_SEED else 0
+
+
 def train_runtime(wildcards, attempt):
     """Minutes for a training job; grows with each retry after a time-out."""
     return config["train"]["runtime_minutes"] * attempt

@@ -31,6 +31,7 @@ rule landscape_tile:
         f"{LANDSCAPE_SEED}/logs/{{model}}_tile_{{tile}}.log",
     benchmark:
         f"{LANDSCAPE_SEED}/benchmarks/{{model}}_tile_{{tile}}.tsv"
+    priority: landscape_priority
     conda:
         ENV
     threads: 1
@@ -60,6 +61,7 @@ rule landscape_model:
         f"{LANDSCAPE_SEED}/logs/{{model}}.log",
     benchmark:
         f"{LANDSCAPE_SEED}/benchmarks/{{model}}.tsv"
+    priority: landscape_priority
     conda:
         ENV
     threads: 1

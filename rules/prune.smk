@@ -42,6 +42,7 @@ rule retrain_tickets:
         f"{MODELS}/logs/tickets.log",
     benchmark:
         f"{MODELS}/benchmarks/tickets.tsv"
+    priority: TRAINING_PRIORITY
     conda:
         ENV
     threads: 1

@@ -83,6 +83,7 @@ rule train_baseline:
         f"{MODELS}/baseline/train.log",
     benchmark:
         f"{MODELS}/baseline/benchmark.tsv"
+    priority: TRAINING_PRIORITY
     conda:
         ENV
     threads: 1
