@@ -17,7 +17,9 @@ def labelled(path: str, run: dict) -> pd.DataFrame:
 
 
 def gathered(key: str) -> pd.DataFrame:
-    return pd.concat([labelled(run[key], run) for run in runs], ignore_index=True)
+    """Every run's table of ``key``; header-only ones (no grid drawn) add no rows."""
+    frames = [labelled(run[key], run) for run in runs]
+    return pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
 
 
 def seeded(paths: list[str]) -> pd.DataFrame:

@@ -201,6 +201,45 @@ def test_landscapes_and_hessians(tiny_run):
     assert viewer["id"].nunique() == tidy.groupby(["seed", "model", "epoch", "scale"]).ngroups
 
 
+def test_replicates_without_grids_keep_the_hessians_the_verdicts_read(tiny_run, tmp_path):
+    """landscape.replicate_epochs "none": a replicate seed's job draws no grid, takes the
+    same Hessian at its last epoch, and the tidy tables hold the other runs' rows."""
+    import shutil
+
+    from conftest import snakemake, write_config
+
+    workdir = tmp_path / "tiny"
+    shutil.copytree(tiny_run.parents[1], workdir, symlinks=True)
+    run = workdir / "results" / "tiny"
+    config = write_config(
+        workdir / "none.yaml",
+        {"landscape": {"replicate_epochs": "none"}, "replace_run_config": True},
+    )
+    redrawn = "results/tiny/seed_1/landscape/baseline/grids.csv"
+    result = snakemake(
+        workdir,
+        config,
+        "--cores",
+        "2",
+        "results/tiny/landscape/landscapes.csv",
+        "--rerun-triggers",
+        "mtime",
+        "--forcerun",
+        redrawn,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "landscape_model" in result.stderr and "landscape_collect" in result.stderr
+    grids = pd.read_csv(workdir / redrawn)
+    assert grids.empty and list(grids.columns)[:3] == ["epoch", "scale", "x"]
+    hessian = "seed_1/landscape/baseline/hessian.csv"
+    assert (run / hessian).read_bytes() == (tiny_run / hessian).read_bytes()
+    tidy, before = (pd.read_csv(r / "landscape" / "landscapes.csv") for r in (run, tiny_run))
+    dropped = (before.seed == 1) & (before.model == "baseline")
+    pd.testing.assert_frame_equal(tidy, before[~dropped].reset_index(drop=True))
+    both = [pd.read_csv(r / "landscape" / "hessian.csv") for r in (run, tiny_run)]
+    pd.testing.assert_frame_equal(*both)
+
+
 def test_lines_between_models_and_their_barriers(tiny_run):
     lines = pd.read_csv(tiny_run / "landscape" / "lines.csv")
     pairs = lines.groupby(["kind", "a", "b"]).size().index.tolist()

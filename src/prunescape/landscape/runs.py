@@ -47,12 +47,15 @@ def run_epochs(setting: str | int | list[int], last: int) -> list[int]:
     """The epochs a run's landscapes are drawn at (0 is its init w0).
 
     ``last`` is the last epoch the run trained (the plateau rule may stop it before
-    train.epochs): listed epochs after it are drawn at ``last`` instead.
+    train.epochs): listed epochs after it are drawn at ``last`` instead. "none" draws
+    no grid (a replicate seed whose Hessian alone is read).
     """
     if setting == "all":
         return list(range(last + 1))
     if setting == "final":
         return [last]
+    if setting == "none":
+        return []
     if isinstance(setting, int):
         return sorted({0, last, *range(0, last + 1, setting)})
     return sorted({min(epoch, last) for epoch in setting})
@@ -80,7 +83,9 @@ def run_grids(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Every (epoch, scale) grid of one run, or one row block of each: columns
-    ``epoch, scale`` then the grid's. ``weights`` maps epoch → parameters."""
+    ``epoch, scale`` then the grid's. ``weights`` maps epoch → parameters (none: no rows)."""
+    if not weights:
+        return pd.DataFrame(columns=RUN_GRID_COLUMNS)
     frames = []
     rows = tile_rows(len(ys), tiles, tile)
     for epoch, centre in sorted(weights.items()):
