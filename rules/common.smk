@@ -336,8 +336,8 @@ def e2_metrics(wildcards):
     return [point["metrics"] for point in e2_points(wildcards)]
 
 
-# Job order on few cores: training gates most of the DAG (masks, tickets, landscapes,
-# E2 axes), so it goes first; the rendered seed's landscape jobs are the longest left
+# Job order on few cores: training and pruning gate most of the DAG (tickets,
+# landscapes, E2 axes), so they go first (a priority does not pass to a rule's inputs); the rendered seed's landscape jobs are the longest left
 # after it, so they start before the other seeds' short ones and do not end the run alone.
 TRAINING_PRIORITY = 2
 

@@ -13,6 +13,7 @@ rule prune_masks:
         ),
     log:
         f"{MASKS}/logs/prune.log",
+    priority: TRAINING_PRIORITY
     localrule: True
     conda:
         ENV
