@@ -337,8 +337,9 @@ def e2_metrics(wildcards):
 
 
 # Job order on few cores: training and pruning gate most of the DAG (tickets,
-# landscapes, E2 axes), so they go first (a priority does not pass to a rule's inputs); the rendered seed's landscape jobs are the longest left
-# after it, so they start before the other seeds' short ones and do not end the run alone.
+# landscapes, E2 axes), so they go first (a priority does not pass to a rule's
+# inputs); the rendered seed's landscape jobs are the longest left after them, so they
+# start before the other seeds' short ones and do not end the run alone.
 TRAINING_PRIORITY = 2
 
 
