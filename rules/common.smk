@@ -343,6 +343,12 @@ def e2_metrics(wildcards):
 TRAINING_PRIORITY = 2
 
 
+def tune_priority(wildcards):
+    """Smaller learning rates reach the plateau later, so their tune runs start first."""
+    slowest_first = sorted(TUNE_GRID, key=float)
+    return TRAINING_PRIORITY + len(TUNE_GRID) - slowest_first.index(wildcards.lr_mul)
+
+
 def landscape_priority(wildcards):
     return 1 if int(wildcards.seed) == RENDER_SEED else 0
 

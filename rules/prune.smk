@@ -116,6 +116,7 @@ if REORDERED_MODELS:
             f"{REORDERED}/logs/tickets.log",
         benchmark:
             f"{REORDERED}/benchmarks/tickets.tsv"
+        priority: TRAINING_PRIORITY
         conda:
             ENV
         threads: 1

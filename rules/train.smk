@@ -12,6 +12,7 @@ rule tune_lr:
         f"{TUNE}/lr_mul_{{lr_mul}}/train.log",
     benchmark:
         f"{TUNE}/lr_mul_{{lr_mul}}/benchmark.tsv"
+    priority: tune_priority
     conda:
         ENV
     threads: 1
