@@ -125,7 +125,7 @@ def test_e3_claims():
     assert wlt.verdict == AGREES and "n=3" in wlt.measured
     assert "30 % pruned" in " ".join(claims) and "80 % pruned" in " ".join(claims)
     gap = next(c for s, c in claims.items() if "51 % → 70 %" in s)
-    assert "baseline 50.0 % → w0-80 70.0 %" in gap.measured
+    assert "w0-80 vs baseline, paired by seed, n=3: 70 vs 50, Δ +20" in gap.measured
 
 
 # --- the document ----------------------------------------------------------------------

@@ -235,15 +235,15 @@ def test_gap_claim_is_read_not_judged_and_top_rate_is_named():
     claims = e3_claims(claims_table(CLEAR))
     gap = claims[-1]
     assert gap.verdict == NOT_JUDGED
-    assert "baseline 50.0 % → w0-80 70.0 %" in gap.measured
-    assert "the talk does not name the pair" in gap.measured
-    gap_text = "the gap w0-80 − baseline in points, paired by seed (the talk's: +19): n=3: "
-    assert gap_text + "70 vs 50, Δ +20 [+20, +20]" in gap.measured
+    assert "not judged: the talk names neither the pair nor how large" in gap.measured
+    assert gap.measured.endswith("we read 'over-parameterised' as dense → 80 % WLT")
+    gap_text = "final quality = val acc at the best epoch in %, w0-80 vs baseline, paired by seed, "
+    assert gap_text + "n=3: 70 vs 50, Δ +20 [+20, +20]" in gap.measured
     spread = claims_table(CLEAR)
     w0_80 = spread["model"] == "w0-80"
     spread.loc[w0_80, "best_val_acc"] = [0.70, 0.72, 0.74]  # gaps 20, 22, 24 points
     # mean 22, sd 2: 22 ± t(0.975, 2) · 2 / √3 = 22 ± 4.97
-    assert gap_text + "72 vs 50, Δ +22 [+17, +27]" in e3_claims(spread)[-1].measured
+    assert gap_text + "n=3: 72 vs 50, Δ +22 [+17, +27]" in e3_claims(spread)[-1].measured
     fifty = {m.replace("80", "50"): v for m, v in CLEAR.items()}
     studies = [c.study for c in e3_claims(claims_table(fifty))]
     assert "the 50 % WLT beats the dense baseline (the study's was 80 %" in " ".join(studies)
